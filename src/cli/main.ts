@@ -1,0 +1,111 @@
+// berth entry point: global options, the command tree, Docker's error and exit-code conventions.
+import { DaemonUnreachable } from '../client/client.js';
+import { isBerthError } from '../common/errors.js';
+import type { Command } from './command.js';
+import { CliContext, StatusError } from './context.js';
+import { parseCommandFlags, renderHelp, FlagError } from './dispatch.js';
+import { imageCommands, imagesCmd, rmiCmd, tagCmd, saveCmd, loadCmd, importCmd, historyCmd, errText } from './commands/images.js';
+import { versionCmd, infoCmd, BERTH_CLIENT_VERSION } from './commands/system.js';
+import { bootstrapCmd } from './commands/bootstrap.js';
+import { inspectCmd } from './commands/inspect.js';
+
+const alias = (c: Command, name: string): Command => ({ ...c, name, aliases: [] });
+
+export const ROOT: Command = {
+  name: 'berth',
+  usage: '[OPTIONS] COMMAND',
+  description: 'A self-sufficient runtime for containers',
+  subcommands: [
+    bootstrapCmd,
+    versionCmd,
+    infoCmd,
+    inspectCmd,
+    alias(imagesCmd, 'images'),
+    alias(rmiCmd, 'rmi'),
+    tagCmd,
+    saveCmd,
+    loadCmd,
+    importCmd,
+    historyCmd,
+    { name: 'image', usage: 'COMMAND', description: 'Manage images', subcommands: imageCommands() },
+    { name: 'system', usage: 'COMMAND', description: 'Manage berth', subcommands: [infoCmd] },
+  ],
+  flags: [
+    { name: 'config', type: 'string', usage: 'Location of client config files', valueName: 'string', default: '/root/.docker' },
+    { name: 'context', short: 'c', type: 'string', usage: 'Name of the context to use to connect to the daemon', valueName: 'string' },
+    { name: 'debug', short: 'D', type: 'bool', usage: 'Enable debug mode' },
+    { name: 'host', short: 'H', type: 'stringArray', usage: 'Daemon socket to connect to', valueName: 'list' },
+    { name: 'log-level', short: 'l', type: 'string', usage: 'Set the logging level ("debug", "info", "warn", "error", "fatal")', valueName: 'string', default: 'info' },
+    { name: 'tls', type: 'bool', usage: 'Use TLS; implied by --tlsverify', hidden: true },
+    { name: 'version', short: 'v', type: 'bool', usage: 'Print version information and quit' },
+  ],
+};
+
+function findSub(cmd: Command, name: string): Command | undefined {
+  return cmd.subcommands?.find((c) => c.name === name || c.aliases?.includes(name));
+}
+
+async function main(argv: string[]): Promise<number> {
+  // Global options come before the command name.
+  const global = parseCommandFlags(ROOT, argv, false);
+  if (global.opts.version) { process.stdout.write(`Berth version ${BERTH_CLIENT_VERSION}\n`); return 0; }
+  const ctx = new CliContext(global.opts.host?.[global.opts.host.length - 1]);
+  let cmd = ROOT;
+  let rest = global.args;
+  const path = ['berth'];
+  while (cmd.subcommands && rest.length) {
+    const sub = findSub(cmd, rest[0]);
+    if (!sub) break;
+    cmd = sub;
+    path.push(sub.name);
+    rest = rest.slice(1);
+  }
+  if (cmd === ROOT && rest.length) {
+    process.stderr.write(`berth: '${rest[0]}' is not a berth command.\nSee 'berth --help'\n`);
+    return 1;
+  }
+  if (global.opts.help || (!cmd.run && rest.length === 0)) {
+    process.stdout.write(renderHelp(cmd, path));
+    return 0;
+  }
+  if (!cmd.run) {
+    process.stderr.write(`berth: '${rest[0]}' is not a berth command.\nSee '${path.join(' ')} --help'\n`);
+    return 1;
+  }
+  const parsed = parseCommandFlags(cmd, rest, cmd.interspersed !== false, path);
+  if (parsed.opts.help) { process.stdout.write(renderHelp(cmd, path)); return 0; }
+  const a = cmd.args;
+  const n = parsed.args.length;
+  const cmdline = path.join(' ');
+  const usageTail = `See '${cmdline} --help'.\n\nUsage:  ${cmdline} ${cmd.usage}\n\n${cmd.description}`;
+  const plural = (k: number) => (k === 1 ? 'argument' : 'arguments');
+  if (a?.exact !== undefined && n !== a.exact) {
+    throw new StatusError(a.exact === 0 ? `"${cmdline}" accepts no arguments.\n${usageTail}` : `"${cmdline}" requires exactly ${a.exact} ${plural(a.exact)}.\n${usageTail}`, 1);
+  }
+  if (a?.min !== undefined && n < a.min) throw new StatusError(`"${cmdline}" requires at least ${a.min} ${plural(a.min)}.\n${usageTail}`, 1);
+  if (a?.max !== undefined && n > a.max) throw new StatusError(`"${cmdline}" requires at most ${a.max} ${plural(a.max)}.\n${usageTail}`, 1);
+  const code = await cmd.run(ctx, parsed.opts, parsed.args);
+  return typeof code === 'number' ? code : 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (e) => {
+    if (e instanceof FlagError) {
+      process.stderr.write(`${e.message}\nSee '${e.cmdline} --help'.\n`);
+      process.exitCode = 125;
+    } else if (e instanceof StatusError) {
+      if (e.message) process.stderr.write(e.message + '\n');
+      process.exitCode = e.status;
+    } else if (e instanceof DaemonUnreachable) {
+      process.stderr.write(e.message + '\n');
+      process.exitCode = 1;
+    } else if (isBerthError(e)) {
+      process.stderr.write(errText(e) + '\n');
+      process.exitCode = 1;
+    } else {
+      process.stderr.write(`${(e as Error)?.message ?? e}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,182 @@
+// The image service the API talks to: one narrow surface over the stores and the image verbs.
+import type { Readable } from 'node:stream';
+import { invalidParameter, notFound } from '../common/errors.js';
+import { parseFilters, parseTimestampMs, type Filters } from '../common/filters.js';
+import type { ContentStore } from '../content/store.js';
+import type { LayerStore } from '../layer/store.js';
+import { saveArchive, type SaveItem } from './archive-save.js';
+import { loadArchive, type LoadEvents } from './archive-load.js';
+import { importRootfs, type ImportOptions } from './import.js';
+import { ImageRemover, noUsage, type DeleteRecord, type ImageUsage } from './remove.js';
+import { familiarMatch, familiarString, parseNormalizedNamed, parseTagRequest, repoTagReference, tagNameOnly, tagTarget, isNameOnly, fullName, type Reference } from './reference.js';
+import type { Image, ImageStore } from './store.js';
+import { createdSeconds, historyOf, imageSize, inspectOf, summaryOf, type HistoryItem, type ImageSummary } from './views.js';
+
+export class ImageService {
+  private usage: () => ImageUsage = () => noUsage;
+  private readonly remover: ImageRemover;
+
+  constructor(readonly store: ImageStore, readonly layers: LayerStore, readonly content: ContentStore) {
+    this.remover = new ImageRemover(store, layers, () => this.usage());
+  }
+
+  /** The container service registers itself here once it exists (it sits above images). */
+  setUsage(usage: ImageUsage): void {
+    this.usage = () => usage;
+  }
+
+  resolve(name: string): Image {
+    return this.store.resolve(name);
+  }
+
+  list(opts: { all?: boolean; filters?: string; digests?: boolean }, apiVersion: number): ImageSummary[] {
+    const f = parseFilters(opts.filters);
+    f.validate(['dangling', 'label', 'before', 'since', 'reference', 'until']);
+    const images = this.filterImages(this.store.list(), f, opts.all ?? false);
+    const usage = this.usage();
+    return images
+      .map((img) => summaryOf(img, this.store, this.layers, apiVersion, usage.containersUsing(img.record.id).length))
+      .sort((a, b) => b.Created - a.Created || (a.Id < b.Id ? -1 : 1));
+  }
+
+  private filterImages(images: Image[], f: Filters, all: boolean): Image[] {
+    const dangling = f.has('dangling') ? f.getBoolOrDefault('dangling', false) : undefined;
+    const before = f.get('before').map((n) => this.resolve(n));
+    const since = f.get('since').map((n) => this.resolve(n));
+    const refPatterns = f.get('reference');
+    const parents = new Set(images.map((i) => i.record.parent).filter(Boolean));
+    return images.filter((img) => {
+      const refs = this.store.referencesOf(img.record.id);
+      const tagged = refs.some((r) => !r.digest);
+      if (dangling !== undefined && dangling === tagged) return false;
+      // Without -a, untagged images that are parents of others are intermediate layers.
+      if (!all && dangling === undefined && refs.length === 0 && parents.has(img.record.id)) return false;
+      if (!matchLabels(f, img.config.config?.Labels ?? {})) return false;
+      const created = createdSeconds(img);
+      if (before.some((b) => created >= createdSeconds(b))) return false;
+      if (since.some((s) => created <= createdSeconds(s))) return false;
+      if (f.has('until')) {
+        const until = f.get('until').map((u) => parseTimestampMs(u));
+        if (until.some((u) => created * 1000 >= u)) return false;
+      }
+      if (refPatterns.length) {
+        if (!refs.some((r) => refPatterns.some((p) => familiarMatch(p, r)))) return false;
+      }
+      return true;
+    });
+  }
+
+  inspect(name: string, apiVersion: number): Record<string, unknown> {
+    return inspectOf(this.resolve(name), this.store, this.layers, apiVersion);
+  }
+
+  history(name: string): HistoryItem[] {
+    return historyOf(this.resolve(name), this.store, this.layers);
+  }
+
+  async tag(source: string, repo: string, tag: string | undefined): Promise<void> {
+    const img = this.resolve(source);
+    const ref = parseTagRequest(repo, tag);
+    if (ref) await this.store.tag(img.record.id, tagTarget(ref));
+  }
+
+  remove(name: string, force: boolean, prune: boolean): Promise<DeleteRecord[]> {
+    return this.remover.remove(name, force, prune);
+  }
+
+  async prune(filters: string | undefined): Promise<{ ImagesDeleted: DeleteRecord[] | null; SpaceReclaimed: number }> {
+    const f = parseFilters(filters);
+    f.validate(['dangling', 'label', 'label!', 'until']);
+    const danglingOnly = f.getBoolOrDefault('dangling', true);
+    const deleted: DeleteRecord[] = [];
+    let reclaimed = 0;
+    const usage = this.usage();
+    for (const img of this.store.list()) {
+      const id = img.record.id;
+      if (!this.store.get(id)) continue;
+      const refs = this.store.referencesOf(id);
+      if (danglingOnly && refs.length > 0) continue;
+      if (usage.containersUsing(id).length > 0) continue;
+      if (this.store.children(id).length > 0) continue;
+      if (!matchLabels(f, img.config.config?.Labels ?? {})) continue;
+      if (f.has('until') && f.get('until').some((u) => createdSeconds(img) * 1000 >= parseTimestampMs(u))) continue;
+      const size = imageSize(img, this.layers, this.store);
+      for (const r of refs) { await this.store.untag(r); deleted.push({ Untagged: familiarString(r) }); }
+      const before = new Set(this.layers.list().map((l) => l.chainId));
+      deleted.push({ Deleted: id });
+      for (const c of await this.remover.deleteImage(id)) deleted.push({ Deleted: c });
+      const after = new Set(this.layers.list().map((l) => l.chainId));
+      if (before.size !== after.size) reclaimed += size;
+    }
+    return { ImagesDeleted: deleted.length ? deleted : null, SpaceReclaimed: reclaimed };
+  }
+
+  /** Resolves names first, so an unknown one fails before any byte is streamed. */
+  save(names: string[]): Readable {
+    if (names.length === 0) throw invalidParameter('no images specified');
+    const items: SaveItem[] = [];
+    const byId = new Map<string, SaveItem>();
+    for (const name of names) {
+      let ref: Reference | undefined;
+      try { ref = parseNormalizedNamed(name); } catch { ref = undefined; }
+      if (ref && isNameOnly(ref) && !this.store.lookup(name)?.record) {
+        // A bare repository name saves every tag of it, as Docker does.
+        const tagged = this.store.allReferences()
+          .map(([r, id]) => [parseNormalizedNamed(r), id] as const)
+          .filter(([r]) => fullName(r) === fullName(ref!) && r.tag);
+        if (tagged.length === 0) throw notFound(`No such image: ${name}`);
+        for (const [r, id] of tagged) this.addSaveItem(items, byId, this.store.get(id)!, r);
+        continue;
+      }
+      const img = this.resolve(name);
+      const tagRef = ref && !isIdLike(name) ? tagNameOnly(ref) : undefined;
+      this.addSaveItem(items, byId, img, tagRef && !tagRef.digest ? tagRef : undefined);
+    }
+    return saveArchive(items, this.store, this.layers, this.content);
+  }
+
+  private addSaveItem(items: SaveItem[], byId: Map<string, SaveItem>, image: Image, tag: Reference | undefined): void {
+    let item = byId.get(image.record.id);
+    if (!item) { item = { image, tags: [] }; byId.set(image.record.id, item); items.push(item); }
+    if (tag && !item.tags.some((t) => t.domain === tag.domain && t.path === tag.path && t.tag === tag.tag)) item.tags.push(tag);
+  }
+
+  load(input: Readable, ev: LoadEvents): Promise<string[]> {
+    return loadArchive(input, this.store, this.layers, this.content, ev);
+  }
+
+  async import(input: Readable, repo: string | undefined, tag: string | undefined, opts: ImportOptions): Promise<string> {
+    const ref = repoTagReference(repo ?? '', tag);
+    const id = await importRootfs(input, this.store, this.layers, opts);
+    if (ref) await this.store.tag(id, ref);
+    return id;
+  }
+
+  /** Layers no image references (left by a crash between commit and record): removed at start. */
+  async collectGarbage(): Promise<number> {
+    const needed = this.usage().chainsInUse();
+    for (const img of this.store.list()) for (const c of this.store.chainOf(img)) needed.add(c);
+    let n = 0;
+    for (const l of this.layers.list()) {
+      if (!needed.has(l.chainId)) { await this.layers.remove(l.chainId); n++; }
+    }
+    return n;
+  }
+
+  counts(): { images: number } {
+    return { images: this.store.list().length };
+  }
+}
+
+function isIdLike(name: string): boolean {
+  return /^(sha256:)?[a-f0-9]{12,64}$/.test(name);
+}
+
+/** Docker's `label=key` / `label=key=value` (and `label!=` for prune) against an image's labels. */
+function matchLabels(f: Filters, labels: Record<string, string>): boolean {
+  const test = (spec: string) => {
+    const i = spec.indexOf('=');
+    return i < 0 ? spec in labels : labels[spec.slice(0, i)] === spec.slice(i + 1);
+  };
+  return f.get('label').every(test) && !f.get('label!').some(test);
+}

@@ -1,0 +1,113 @@
+// A real berthd on temporary roots and socket, driven through the berth CLI and the real docker
+// CLI. Every test daemon is stopped and its directories removed, even when a test fails.
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { request } from 'node:http';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const BERTH = join(ROOT, 'bin/berth');
+export const BERTHD = join(ROOT, 'bin/berthd');
+
+export interface RunResult { code: number; stdout: string; stderr: string }
+
+export class TestDaemon {
+  readonly dir: string;
+  readonly dataRoot: string;
+  readonly execRoot: string;
+  readonly socket: string;
+  private proc?: ChildProcess;
+  logs = '';
+
+  constructor(name = 'bt') {
+    this.dir = mkdtempSync(`/tmp/${name}-`);
+    this.dataRoot = join(this.dir, 'data');
+    this.execRoot = join(this.dir, 'exec');
+    this.socket = join(this.dir, 'berth.sock');
+    mkdirSync(join(this.dir, 'docker-config'), { recursive: true });
+  }
+
+  async start(extra: string[] = []): Promise<void> {
+    this.proc = spawn(process.execPath, [BERTHD, '-H', `unix://${this.socket}`, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--log-level', 'debug', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc.stdout!.on('data', (d) => { this.logs += d; });
+    this.proc.stderr!.on('data', (d) => { this.logs += d; });
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      if (this.proc.exitCode !== null) throw new Error(`berthd exited ${this.proc.exitCode}: ${this.logs}`);
+      if (existsSync(this.socket) && (await this.ping())) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`berthd did not start: ${this.logs}`);
+  }
+
+  ping(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const req = request({ socketPath: this.socket, path: '/_ping' }, (res) => { res.resume(); resolve(res.statusCode === 200); });
+      req.on('error', () => resolve(false));
+      req.end();
+    });
+  }
+
+  /** SIGTERM and wait; returns the exit code. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    const p = this.proc;
+    if (!p || p.exitCode !== null) return p?.exitCode ?? null;
+    const done = new Promise<number | null>((r) => p.once('exit', (code) => r(code)));
+    p.kill(signal);
+    return done;
+  }
+
+  async cleanup(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  env(): NodeJS.ProcessEnv {
+    return { ...process.env, DOCKER_HOST: `unix://${this.socket}`, DOCKER_CONFIG: join(this.dir, 'docker-config'), DOCKER_CLI_HINTS: 'false' };
+  }
+
+  berth(args: string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}): RunResult {
+    return toResult(spawnSync(process.execPath, [BERTH, ...args], { env: { ...this.env(), ...opts.env }, input: opts.input, maxBuffer: 1 << 30 }));
+  }
+
+  docker(args: string[], opts: { input?: string | Buffer } = {}): RunResult {
+    return toResult(spawnSync('docker', args, { env: this.env(), input: opts.input, maxBuffer: 1 << 30 }));
+  }
+
+  /** Raw HTTP against the socket. */
+  http(method: string, path: string, body?: Buffer | string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+    return new Promise((resolve, reject) => {
+      const req = request({ socketPath: this.socket, method, path, headers }, (res) => {
+        let data = '';
+        res.on('data', (d) => { data += d; });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: data }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  readJson(rel: string): unknown {
+    return JSON.parse(readFileSync(join(this.dataRoot, rel), 'utf8'));
+  }
+}
+
+function toResult(r: SpawnSyncReturns<Buffer>): RunResult {
+  return { code: r.status ?? -1, stdout: r.stdout?.toString() ?? '', stderr: r.stderr?.toString() ?? '' };
+}
+
+export function ok(r: RunResult, what = ''): string {
+  if (r.code !== 0) throw new Error(`${what} failed (${r.code}): ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+export function hasDockerCli(): boolean {
+  return spawnSync('docker', ['--version']).status === 0;
+}
+
+export function spawnOk(cmd: string, args: string[], opts: { cwd?: string; input?: Buffer } = {}): Buffer {
+  const r = spawnSync(cmd, args, { cwd: opts.cwd, input: opts.input, maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
+  return r.stdout;
+}
