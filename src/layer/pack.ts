@@ -1,8 +1,7 @@
 // A tar of a directory tree in OCI layer form: overlay whiteouts (char 0/0) become `.wh.NAME`
 // files and opaque directories get a `.wh..wh..opq` entry, the inverse of unpack.ts. Entries come
 // in sorted pre-order (Go's filepath.Walk order), so the same tree always gives the same bytes.
-import { constants as fsc } from 'node:fs';
-import { lstat, open, readdir, readlink } from 'node:fs/promises';
+import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Stats } from 'node:fs';
@@ -29,6 +28,8 @@ export function packDirectory(dir: string, opts: PackOptions = {}): Readable {
 }
 
 async function* generate(dir: string, prefix: string | undefined): AsyncGenerator<Buffer> {
+  // Metadata calls are synchronous: they are microseconds each, and a thread-pool round trip per
+  // entry would dominate a tree of many small files. File contents go through the read-ahead.
   const out = new OutputBatcher();
   const links = new Map<string, string>(); // "dev:ino" → first entry name
 
@@ -42,22 +43,21 @@ async function* generate(dir: string, prefix: string | undefined): AsyncGenerato
     if (st.isCharacterDevice() && st.rdev === 0) {
       const slash = name.lastIndexOf('/');
       const woName = `${name.slice(0, slash + 1)}${WHITEOUT_PREFIX}${name.slice(slash + 1)}`;
-      yield* out.bytes(encodeHeader({ ...base, xattrs: undefined, name: woName, type: '0', mode: 0o600, size: 0 }));
+      out.raw(encodeHeader({ ...base, xattrs: undefined, name: woName, type: '0', mode: 0o600, size: 0 }));
       return;
     }
     if (st.isDirectory()) {
-      if (name !== '') yield* out.bytes(encodeHeader({ ...base, name: `${name}/`, type: '5', size: 0 }));
+      if (name !== '') out.raw(encodeHeader({ ...base, name: `${name}/`, type: '5', size: 0 }));
       if (getXattr(abs, OPAQUE_XATTR)?.toString() === 'y') {
-        yield* out.bytes(encodeHeader({
+        out.raw(encodeHeader({
           ...base, xattrs: undefined, name: name ? `${name}/${OPAQUE_WHITEOUT}` : OPAQUE_WHITEOUT, type: '0',
           mode: st.mode & 0o777, size: 0,
         }));
       }
-      const names = (await readdir(abs)).sort();
-      for (const child of names) {
+      for (const child of readdirSync(abs).sort()) {
+        yield* out.drain();
         const childAbs = join(abs, child);
-        const childSt = await lstat(childAbs);
-        yield* visit(childAbs, name ? `${name}/${child}` : child, childSt);
+        yield* visit(childAbs, name ? `${name}/${child}` : child, lstatSync(childAbs));
       }
       return;
     }
@@ -65,36 +65,31 @@ async function* generate(dir: string, prefix: string | undefined): AsyncGenerato
       const key = `${st.dev}:${st.ino}`;
       const first = links.get(key);
       if (first !== undefined) {
-        yield* out.bytes(encodeHeader({ ...base, name, type: '1', linkname: first, size: 0 }));
+        out.raw(encodeHeader({ ...base, name, type: '1', linkname: first, size: 0 }));
         return;
       }
       links.set(key, name);
     }
     if (st.isFile()) {
-      yield* out.bytes(encodeHeader({ ...base, name, type: '0', size: st.size }));
-      const fh = await open(abs, fsc.O_RDONLY | fsc.O_NOFOLLOW);
-      try {
-        yield* out.file(fh, st.size, abs);
-      } finally {
-        await fh.close();
-      }
-      yield* out.bytes(Buffer.alloc(padding(st.size)));
+      out.raw(encodeHeader({ ...base, name, type: '0', size: st.size }));
+      out.file(abs, st.size, abs);
+      out.raw(Buffer.alloc(padding(st.size)));
     } else if (st.isSymbolicLink()) {
-      yield* out.bytes(encodeHeader({ ...base, name, type: '2', linkname: await readlink(abs), size: 0 }));
+      out.raw(encodeHeader({ ...base, name, type: '2', linkname: readlinkSync(abs), size: 0 }));
     } else if (st.isCharacterDevice() || st.isBlockDevice()) {
       const { major, minor } = splitDev(st.rdev);
-      yield* out.bytes(encodeHeader({
+      out.raw(encodeHeader({
         ...base, name, type: st.isCharacterDevice() ? '3' : '4', devmajor: major, devminor: minor, size: 0,
       }));
     } else if (st.isFIFO()) {
-      yield* out.bytes(encodeHeader({ ...base, name, type: '6', size: 0 }));
+      out.raw(encodeHeader({ ...base, name, type: '6', size: 0 }));
     }
     // Sockets cannot be archived; Docker skips them too.
   }
 
-  yield* visit(dir, prefix ?? '', await lstat(dir));
-  yield* out.bytes(END_OF_ARCHIVE);
-  yield* out.flush();
+  yield* visit(dir, prefix ?? '', lstatSync(dir));
+  out.raw(END_OF_ARCHIVE);
+  yield* out.drain(true);
 }
 
 function exportableXattrs(path: string): Map<string, Buffer> | undefined {

@@ -10,8 +10,8 @@
 // FILE records are numbered from 0 in order. When a later entry of the same tar replaced a file
 // (same path written twice, a whiteout or a non-directory over it), that file's content was moved
 // to `shadow/<number>` beside `tar-split.gz`, and replay reads it from there.
-import { createReadStream, createWriteStream, constants as fsc } from 'node:fs';
-import { mkdir, open, readdir, type FileHandle } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -25,8 +25,6 @@ const T_END = 0x00;
 const T_RAW = 0x01;
 const T_FILE = 0x02;
 const BUF_SIZE = 1 << 20;
-const SMALL_FILE = 64 * 1024;
-const READ_AHEAD = 32;
 
 export const TAR_SPLIT_FILE = 'tar-split.gz';
 export const SHADOW_DIR = 'shadow';
@@ -174,30 +172,11 @@ async function* replay(diffDir: string, tarSplitPath: string): AsyncGenerator<Bu
     throw bad('varint too long');
   };
 
-  // Small files are read ahead, several at a time: one at a time, the thread-pool round trips
-  // (open, read, close) dominate for layers of many small files.
   const out = new OutputBatcher();
-  const queue: ({ raw: Buffer } | { small: Promise<Buffer> } | { big: string; rel: string; size: number })[] = [];
-  let smallInQueue = 0;
-  async function* drainOne(): AsyncGenerator<Buffer> {
-    const item = queue.shift()!;
-    if ('raw' in item) yield* out.bytes(item.raw);
-    else if ('small' in item) {
-      smallInQueue--;
-      yield* out.bytes(await item.small);
-    } else {
-      const fh = await openLayerFile(item.big, item.rel);
-      try {
-        yield* out.file(fh, item.size, `layer file ${item.rel}`);
-      } finally {
-        await fh.close();
-      }
-    }
-  }
   try {
     if (!(await r.fill(MAGIC.length)) || !r.take(MAGIC.length).equals(MAGIC)) throw bad('bad magic');
     for (let index = 0; ; ) {
-      while (smallInQueue >= READ_AHEAD || (queue.length > 0 && 'big' in queue[0]!)) yield* drainOne();
+      yield* out.drain();
       if (!(await r.fill(1))) throw bad('truncated');
       const type = r.take(1)[0];
       if (type === T_END) break;
@@ -206,7 +185,7 @@ async function* replay(diffDir: string, tarSplitPath: string): AsyncGenerator<Bu
           if (r.available === 0 && !(await r.more())) throw bad('truncated');
           const part = r.takeUpTo(n);
           n -= part.length;
-          queue.push({ raw: part });
+          out.raw(part);
         }
       } else if (type === T_FILE) {
         const size = await varint();
@@ -214,47 +193,16 @@ async function* replay(diffDir: string, tarSplitPath: string): AsyncGenerator<Bu
         if (!(await r.fill(len))) throw bad('truncated');
         const rel = r.take(len).toString('utf8');
         const n = index++;
-        if (size === 0) continue;
         if (rel.startsWith('/') || rel.split('/').includes('..')) throw bad(`invalid path "${rel}"`);
         const path = shadows.has(String(n)) ? join(shadowDir, String(n)) : join(diffDir, rel);
-        if (size > SMALL_FILE) queue.push({ big: path, rel, size });
-        else {
-          const small = readSmall(path, rel, size);
-          small.catch(() => {}); // awaited in order by drainOne
-          queue.push({ small });
-          smallInQueue++;
-        }
+        out.file(path, size, `layer file ${rel}`);
       } else {
         throw bad(`unknown record type ${type}`);
       }
     }
-    while (queue.length > 0) yield* drainOne();
-    yield* out.flush();
+    yield* out.drain(true);
   } finally {
     await r.close();
     src.destroy();
-  }
-}
-
-async function openLayerFile(path: string, rel: string): Promise<FileHandle> {
-  try {
-    return await open(path, fsc.O_RDONLY | fsc.O_NOFOLLOW);
-  } catch (e) {
-    throw systemError(`layer file ${rel} is unreadable: ${(e as Error).message}`, e);
-  }
-}
-
-async function readSmall(path: string, rel: string, size: number): Promise<Buffer> {
-  const fh = await openLayerFile(path, rel);
-  try {
-    const buf = Buffer.allocUnsafe(size);
-    for (let got = 0; got < size; ) {
-      const { bytesRead } = await fh.read(buf, got, size - got, got);
-      if (bytesRead === 0) throw systemError(`layer file ${rel} is shorter than recorded (${got} of ${size} bytes)`);
-      got += bytesRead;
-    }
-    return buf;
-  } finally {
-    await fh.close();
   }
 }

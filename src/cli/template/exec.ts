@@ -381,8 +381,14 @@ export class ExecState {
     final: Final,
   ): unknown {
     const n = ident.length;
-    for (let i = 0; i < n - 1; i++) receiver = this.evalField(dot, ident[i]!, node, null, MISSING, receiver);
-    return this.evalField(dot, ident[n - 1]!, node, args, final, receiver);
+    // A value looked up in a map is an interface{} in Go, which is how errors name its type.
+    let viaMap = false;
+    for (let i = 0; i < n - 1; i++) {
+      const isMap = kindOf(receiver) === 'map';
+      receiver = this.evalField(dot, ident[i]!, node, null, MISSING, receiver, viaMap);
+      viaMap = isMap;
+    }
+    return this.evalField(dot, ident[n - 1]!, node, args, final, receiver, viaMap);
   }
 
   private evalField(
@@ -392,6 +398,7 @@ export class ExecState {
     args: Node[] | null,
     final: Final,
     receiver: unknown,
+    viaMap = false,
   ): unknown {
     if (receiver === undefined) return undefined;
     if (receiver === null) this.errorf(`nil pointer evaluating interface {}.${fieldName}`);
@@ -414,7 +421,7 @@ export class ExecState {
         return prop.found ? prop.value : undefined;
       }
     }
-    this.errorf(`can't evaluate field ${fieldName} in type ${goTypeName(receiver)}`);
+    this.errorf(`can't evaluate field ${fieldName} in type ${viaMap ? 'interface {}' : goTypeName(receiver)}`);
   }
 
   private evalFunction(

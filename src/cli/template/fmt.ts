@@ -157,6 +157,55 @@ export function formatFloat(x: number, fmt: 'e' | 'E' | 'f' | 'g' | 'G', prec: n
   }
 }
 
+/** strconv.FormatFloat(x, 'x', prec, 64): hexadecimal mantissa and binary exponent. */
+export function formatHexFloat(x: number, prec: number, upper = false): string {
+  let out: string;
+  if (Number.isNaN(x)) out = 'NaN';
+  else if (!Number.isFinite(x)) out = x > 0 ? '+Inf' : '-Inf';
+  else {
+    const neg = x < 0 || Object.is(x, -0);
+    let mant = 0n;
+    let exp = 0;
+    if (x !== 0) {
+      const view = new DataView(new ArrayBuffer(8));
+      view.setFloat64(0, Math.abs(x));
+      const hi = view.getUint32(0);
+      const bexp = (hi >>> 20) & 0x7ff;
+      mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(view.getUint32(4));
+      if (bexp === 0) {
+        exp = -1022;
+        while (mant < 1n << 52n) {
+          mant <<= 1n;
+          exp--;
+        }
+      } else {
+        mant |= 1n << 52n;
+        exp = bexp - 1023;
+      }
+    }
+    // mant is 1.xxx (53 bits, leading bit 52); round the 52 fraction bits to prec hex digits.
+    if (prec >= 0 && prec < 13) {
+      const shift = BigInt(52 - 4 * prec);
+      const half = 1n << (shift - 1n);
+      const rem = mant & ((1n << shift) - 1n);
+      mant >>= shift;
+      if (rem > half || (rem === half && (mant & 1n) === 1n)) mant++;
+      if (mant >> BigInt(4 * prec) === 2n) {
+        mant >>= 1n;
+        exp++;
+      }
+      mant <<= shift;
+    }
+    let frac = (mant & ((1n << 52n) - 1n)).toString(16).padStart(13, '0');
+    if (prec < 0) frac = frac.replace(/0+$/, '');
+    else frac = frac.slice(0, prec).padEnd(prec, '0');
+    const lead = x === 0 ? '0' : '1';
+    const e = Math.abs(exp);
+    out = (neg ? '-' : '') + '0x' + lead + (frac ? '.' + frac : '') + 'p' + (exp < 0 ? '-' : '+') + (e < 10 ? '0' : '') + e;
+  }
+  return upper ? out.toUpperCase() : out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // strconv.Quote
 
@@ -307,7 +356,7 @@ class Printer {
     else this.badVerb(verb, v);
   }
 
-  fmtInteger(v: bigint, verb: string): void {
+  fmtInteger(v: bigint, verb: string, orig: unknown = v): void {
     switch (verb) {
       case 'v':
       case 'd':
@@ -341,7 +390,7 @@ class Printer {
         // Go rejects these for integers; JS cannot tell 2.0 from 2, so treat the number as a float.
         return this.fmtFloat(Number(v), verb);
       default:
-        return this.badVerb(verb, v);
+        return this.badVerb(verb, orig);
     }
   }
 
@@ -409,6 +458,12 @@ class Printer {
         fmtc = 'f';
         prec = 6;
         break;
+      case 'x':
+      case 'X': {
+        let num = formatHexFloat(v, this.f.precPresent ? this.f.prec : -1, verb === 'X');
+        if (num[0] !== '-' && num[0] !== '+') num = (this.f.plus ? '+' : this.f.space ? ' ' : '') + num;
+        return this.pad(num);
+      }
       case 'd':
         if (Number.isInteger(v)) return this.fmtInteger(BigInt(v), verb);
         return this.badVerb(verb, v);
@@ -525,7 +580,7 @@ class Printer {
       case 'bool':
         return this.fmtBool(v as boolean, verb);
       case 'int':
-        return this.fmtInteger(typeof v === 'bigint' ? v : BigInt(v as number), verb);
+        return this.fmtInteger(typeof v === 'bigint' ? v : BigInt(v as number), verb, v);
       case 'float':
         return this.fmtFloat(v as number, verb);
       case 'string':

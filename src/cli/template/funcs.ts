@@ -108,13 +108,14 @@ function missingMapValue(obj: Record<string, unknown>): unknown {
 function index(item: unknown, ...indexes: unknown[]): unknown {
   if (item === undefined) throw new Error('index of untyped nil');
   for (const idx of indexes) {
+    if (item === undefined) throw new Error('index of nil pointer');
     switch (kindOf(item)) {
       case 'slice':
       case 'string': {
         const isString = typeof item === 'string';
         const len = isString ? utf8Length(item as string) : (item as unknown[]).length;
         const x = indexArg(idx, len);
-        if (x === len) throw new Error(`index out of range: ${x}`);
+        if (x === len) throw new Error(`reflect: ${isString ? 'string' : 'slice'} index out of range`);
         item = isString ? Buffer.from(item as string, 'utf8')[x] : (item as unknown[])[x];
         break;
       }

@@ -399,9 +399,9 @@ function lexInsideAction(l: Lexer): StateFn {
       l.parenDepth++;
       return lexInsideAction;
     case ')':
-      l.emit(T.RightParen);
+      if (l.parenDepth === 0) return l.errorf('unexpected right paren');
       l.parenDepth--;
-      if (l.parenDepth < 0) return l.errorf('unexpected right paren');
+      l.emit(T.RightParen);
       return lexInsideAction;
   }
   if (r === '+' || r === '-' || (r >= '0' && r <= '9')) {

@@ -50,7 +50,7 @@ export function kindOf(v: unknown): GoKind {
     case 'boolean':
       return 'bool';
     case 'number':
-      return Number.isInteger(v) ? 'int' : 'float';
+      return Number.isSafeInteger(v) ? 'int' : 'float';
     case 'bigint':
       return 'int';
     case 'string':
