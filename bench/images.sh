@@ -273,7 +273,10 @@ declare -A UNIT=([image_size_mb]=MB [save_s]=s [save_mb_per_s]=MB/s [load_s]=s [
   [images_ms]=ms [images_format_ms]=ms [images_rows]=rows [tag_api_total_s]=s)
 add image_size_mb berthd "$MB"; add image_size_mb dockerd "$MB"
 DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-fmtv() { awk -v v="$1" 'BEGIN { if (v == "null") print "–"; else if (v >= 100) printf "%.1f", v; else if (v >= 1) printf "%.3f", v; else printf "%.4f", v }'; }
+fmtv() { # VALUE UNIT
+  awk -v v="$1" -v u="$2" 'BEGIN { if (v == "null") print "–"; else if (u == "s") printf "%.3f", v
+    else if (u == "rows") printf "%d", v; else printf "%.1f", v }'
+}
 {
   echo
   echo "images bench $DATE, $(nproc) cores, n=$N save/load, n=$NLS images, $NTAGS tags; $CLI_VER"
@@ -281,7 +284,7 @@ fmtv() { awk -v v="$1" 'BEGIN { if (v == "null") print "–"; else if (v >= 100)
   echo
   echo "| metric | unit | berthd | dockerd | ratio (berth/dockerd) |"
   echo "|---|---|---|---|---|"
-} 
+}
 json_m=()
 for m in "${METRICS[@]}"; do
   row="| $m | ${UNIT[$m]} |" js=
@@ -290,7 +293,8 @@ for m in "${METRICS[@]}"; do
     # shellcheck disable=SC2086
     read -r med mn mx < <(stat3 ${S[$m,$e]:-})
     MED[$e]=$med
-    if [[ $med != null && $mn != "$mx" ]]; then row+=" $(fmtv "$med") ($(fmtv "$mn")–$(fmtv "$mx")) |"; else row+=" $(fmtv "$med") |"; fi
+    if [[ $med != null && $mn != "$mx" ]]; then row+=" $(fmtv "$med" "${UNIT[$m]}") ($(fmtv "$mn" "${UNIT[$m]}")–$(fmtv "$mx" "${UNIT[$m]}")) |"
+    else row+=" $(fmtv "$med" "${UNIT[$m]}") |"; fi
     samples=$(printf '%s' "${S[$m,$e]:-}" | awk '{ for (i = 1; i <= NF; i++) printf (i > 1 ? "," : "") "%s", $i }')
     js+="${js:+, }\"$e\": {\"median\": $med, \"min\": $mn, \"max\": $mx, \"samples\": [$samples]}"
   done

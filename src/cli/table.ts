@@ -21,6 +21,9 @@ export interface TabwriterOptions {
   tabIndent?: boolean;
   /** Print '|' between columns. */
   debug?: boolean;
+  /** How cell widths are measured: terminal cells as docker's fork does (default; wide CJK and
+   * emoji count 2), or runes as Go's own text/tabwriter does. */
+  measure?: 'cells' | 'runes';
 }
 
 /** docker/cli formatter settings: tabwriter.NewWriter(out, 10, 1, 3, ' ', 0). */
@@ -189,7 +192,8 @@ export class TabWriter {
 
   private terminateCell(htab: boolean): number {
     const line = this.lines[this.lines.length - 1]!;
-    line.push({ text: this.cellText, width: stringWidth(this.cellText), htab });
+    const width = this.opts.measure === 'runes' ? Array.from(this.cellText).length : stringWidth(this.cellText);
+    line.push({ text: this.cellText, width, htab });
     this.cellText = '';
     return line.length;
   }

@@ -34,8 +34,11 @@ export class ImageService {
     f.validate(['dangling', 'label', 'before', 'since', 'reference', 'until']);
     const images = this.filterImages(this.store.list(), f, opts.all ?? false);
     const usage = this.usage();
+    const patterns = f.get('reference');
+    // With a reference filter Docker lists only the references that matched.
+    const keep = patterns.length ? (r: Reference) => patterns.some((p) => familiarMatch(p, r)) : undefined;
     return images
-      .map((img) => summaryOf(img, this.store, this.layers, apiVersion, usage.containersUsing(img.record.id).length))
+      .map((img) => summaryOf(img, this.store, this.layers, apiVersion, usage.containersUsing(img.record.id).length, keep))
       .sort((a, b) => b.Created - a.Created || (a.Id < b.Id ? -1 : 1));
   }
 

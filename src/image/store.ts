@@ -24,6 +24,8 @@ export class ImageStore {
   private readonly images = new Map<string, Image>();
   /** full reference string → image id */
   private readonly refs = new Map<string, string>();
+  /** image id → its references, parsed once (listing 500 tags must not re-parse them) */
+  private readonly refsById = new Map<string, Map<string, Reference>>();
   private refsWrite: Promise<void> = Promise.resolve();
 
   constructor(root: string, private readonly content: ContentStore) {
@@ -42,7 +44,7 @@ export class ImageStore {
     }
     try {
       const saved = JSON.parse(await readFile(this.refsFile, 'utf8')) as Record<string, string>;
-      for (const [ref, id] of Object.entries(saved)) if (this.images.has(id)) this.refs.set(ref, id);
+      for (const [ref, id] of Object.entries(saved)) if (this.images.has(id)) this.setRef(ref, id);
     } catch { /* no references yet */ }
   }
 
@@ -128,9 +130,25 @@ export class ImageStore {
 
   /** All references of an image, as Reference objects. */
   referencesOf(id: string): Reference[] {
-    const out: Reference[] = [];
-    for (const [ref, target] of this.refs) if (target === id) out.push(parseNormalizedNamed(ref));
-    return out;
+    return [...(this.refsById.get(id)?.values() ?? [])];
+  }
+
+  private setRef(ref: string, id: string, parsed?: Reference): void {
+    this.deleteRef(ref);
+    this.refs.set(ref, id);
+    let m = this.refsById.get(id);
+    if (!m) this.refsById.set(id, (m = new Map()));
+    m.set(ref, parsed ?? parseNormalizedNamed(ref));
+  }
+
+  private deleteRef(ref: string): boolean {
+    const prev = this.refs.get(ref);
+    if (prev === undefined) return false;
+    this.refs.delete(ref);
+    const m = this.refsById.get(prev);
+    m?.delete(ref);
+    if (m?.size === 0) this.refsById.delete(prev);
+    return true;
   }
 
   referenceTarget(ref: Reference): string | undefined {
@@ -149,21 +167,21 @@ export class ImageStore {
       const prev = this.refs.get(fullString(ref));
       if (prev && prev !== id) throw conflict(`Conflict: Tag ${familiarString(ref)} is already set to image ${prev}, if you want to replace it, please use the force option`);
     }
-    this.refs.set(fullString(ref), id);
+    this.setRef(fullString(ref), id, ref);
     img.record.lastTagTime = new Date().toISOString();
     await this.saveRecord(img.record);
     await this.saveRefs();
   }
 
   async untag(ref: Reference): Promise<boolean> {
-    const had = this.refs.delete(fullString(ref));
+    const had = this.deleteRef(fullString(ref));
     if (had) await this.saveRefs();
     return had;
   }
 
   /** Removes the record (and its config blob); the caller releases layers no longer used. */
   async remove(id: string): Promise<void> {
-    for (const [ref, target] of [...this.refs]) if (target === id) this.refs.delete(ref);
+    for (const ref of [...(this.refsById.get(id)?.keys() ?? [])]) this.deleteRef(ref);
     this.images.delete(id);
     await this.saveRefs();
     await rm(join(this.recordsDir, hexOf(id) + '.json'), { force: true });

@@ -1,5 +1,5 @@
 // Docker's JSON shapes for images: ImageSummary (GET /images/json), ImageInspect and history.
-import { familiarString } from './reference.js';
+import { familiarString, type Reference } from './reference.js';
 import type { Image, ImageStore } from './store.js';
 import type { LayerStore } from '../layer/store.js';
 
@@ -22,10 +22,11 @@ export function imageSize(img: Image, layers: LayerStore, store: ImageStore): nu
   return size;
 }
 
-export function repoTagsAndDigests(store: ImageStore, id: string): { tags: string[]; digests: string[] } {
+export function repoTagsAndDigests(store: ImageStore, id: string, keep?: (r: Reference) => boolean): { tags: string[]; digests: string[] } {
   const tags: string[] = [];
   const digests: string[] = [];
   for (const r of store.referencesOf(id)) {
+    if (keep && !keep(r)) continue;
     if (r.digest) digests.push(familiarString(r));
     else tags.push(familiarString(r));
   }
@@ -37,8 +38,8 @@ export function createdSeconds(img: Image): number {
   return Number.isFinite(t) ? Math.floor(t / 1000) : 0;
 }
 
-export function summaryOf(img: Image, store: ImageStore, layers: LayerStore, apiVersion: number, containers: number): ImageSummary {
-  const { tags, digests } = repoTagsAndDigests(store, img.record.id);
+export function summaryOf(img: Image, store: ImageStore, layers: LayerStore, apiVersion: number, containers: number, keep?: (r: Reference) => boolean): ImageSummary {
+  const { tags, digests } = repoTagsAndDigests(store, img.record.id, keep);
   const size = imageSize(img, layers, store);
   const s: ImageSummary = {
     Id: img.record.id,

@@ -6,9 +6,10 @@
 // that tree, never follows a symlink in a parent and refuses names that leave the directory.
 import { createHash, randomBytes } from 'node:crypto';
 import {
-  chmodSync, closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, lutimesSync, openSync, writev, writevSync,
+  chmodSync, closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lutimesSync, mkdirSync, openSync,
+  renameSync, symlinkSync, unlinkSync, writev, writevSync,
 } from 'node:fs';
-import { link, mkdir, rename, rm, symlink, unlink } from 'node:fs/promises';
+import { rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { invalidParameter } from '../common/errors.js';
 import { mknod, OPAQUE_XATTR, OVERLAY_XATTR_PREFIX, setTarXattr, setXattr } from './fsutil.js';
@@ -275,7 +276,7 @@ class Extractor {
     if (target === rel) return;
     const { parent, base } = await this.parentDir(h.name, rel);
     await this.replace(parent, base, rel, false);
-    await link(this.abs(target), this.abs(rel));
+    linkSync(this.abs(target), this.abs(rel));
     parent.children!.set(base, { kind: t.kind });
   }
 
@@ -283,7 +284,7 @@ class Extractor {
     const { parent, base } = await this.parentDir(h.name, rel);
     await this.replace(parent, base, rel, false);
     const path = this.abs(rel);
-    await symlink(h.linkname, path);
+    symlinkSync(h.linkname, path);
     parent.children!.set(base, { kind: 'symlink' });
     lchownSync(path, h.uid, h.gid);
     this.applyXattrs(path, h);
@@ -306,7 +307,7 @@ class Extractor {
       const existing = await this.replace(parent, base, rel, true);
       if (existing) node = existing;
       else {
-        await mkdir(this.abs(rel), 0o700);
+        mkdirSync(this.abs(rel), 0o700);
         node = { kind: 'dir', children: new Map() };
         parent.children!.set(base, node);
       }
@@ -343,11 +344,11 @@ class Extractor {
         this.whiteoutInode = p;
       }
       try {
-        await link(this.whiteoutInode, path);
+        linkSync(this.whiteoutInode, path);
         return;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EMLINK' || attempt > 0) throw e;
-        await unlink(this.whiteoutInode);
+        unlinkSync(this.whiteoutInode);
         this.whiteoutInode = undefined;
       }
     }
@@ -375,7 +376,7 @@ class Extractor {
       path = path ? `${path}/${part}` : part;
       let child = node.children!.get(part);
       if (!child) {
-        await mkdir(this.abs(path));
+        mkdirSync(this.abs(path));
         chmodSync(this.abs(path), 0o755);
         child = { kind: 'dir', children: new Map() };
         node.children!.set(part, child);
@@ -411,7 +412,7 @@ class Extractor {
     if (existing.kind === 'dir' && isDir) return existing;
     const moved = await this.shadowFiles(existing, rel);
     if (existing.kind === 'dir') await rm(this.abs(rel), { recursive: true, force: true });
-    else if (!moved) await unlink(this.abs(rel));
+    else if (!moved) unlinkSync(this.abs(rel));
     parent.children!.delete(base);
     return undefined;
   }
@@ -425,7 +426,7 @@ class Extractor {
     if (node.kind !== 'file') return false;
     this.size -= node.size ?? 0;
     if (node.fileIndex === undefined || !this.recorder) return false;
-    await rename(this.abs(rel), await this.recorder.shadowPath(node.fileIndex));
+    renameSync(this.abs(rel), await this.recorder.shadowPath(node.fileIndex));
     return true;
   }
 }

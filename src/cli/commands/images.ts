@@ -8,7 +8,7 @@ import { FILTER_FLAG, FORMAT_FLAG, type Command } from '../command.js';
 import { StatusError } from '../context.js';
 import { displayJsonMessages } from '../jsonmessage.js';
 import { formatList, printInspect, createdSince, goTimeString } from '../format.js';
-import { humanSize, truncateId } from '../units.js';
+import { humanSize, humanSize4, truncateId } from '../units.js';
 import { confirm } from '../prompt.js';
 
 interface ImageRow { ID: string; Repository: string; Tag: string; Digest: string; CreatedSince: string; CreatedAt: string; Size: string; Containers: string; SharedSize: string; UniqueSize: string; VirtualSize: string }
@@ -282,7 +282,7 @@ export const imagePruneCmd: Command = {
       for (const r of rep.ImagesDeleted) ctx.print(r.Untagged !== undefined ? `untagged: ${r.Untagged}` : `deleted: ${r.Deleted}`);
       ctx.print('');
     }
-    ctx.print(`Total reclaimed space: ${humanSize(rep.SpaceReclaimed)}`);
+    ctx.print(`Total reclaimed space: ${humanSize4(rep.SpaceReclaimed)}`);
   },
 };
 
