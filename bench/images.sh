@@ -135,6 +135,9 @@ for e in "${ENG[@]}"; do
   VER[$e]=$(dk "$e" version -f '{{.Server.Version}}' 2>"$TMP/err") || die "$e at ${HOST[$e]} does not answer: $(<"$TMP/err")"
 done
 CLI_VER=$("${DOCKER[@]}" --version 2>/dev/null)
+# Which berth was measured: the commit, and the bundle the started berthd loaded (the tree may be dirty).
+BUILD="commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
+[[ -n $BERTH_PID ]] && BUILD+=", dist/berthd.mjs sha256 $(sha256sum "$ROOT/dist/berthd.mjs" | cut -c1-12)"
 log "berthd ${VER[berthd]} at ${HOST[berthd]}; dockerd ${VER[dockerd]} at ${HOST[dockerd]}; $CLI_VER; run $RUN, n=$N, images n=$NLS, $NTAGS tags"
 
 # ---------------------------------------------------------------- the image
@@ -280,7 +283,7 @@ fmtv() { # VALUE UNIT
 {
   echo
   echo "images bench $DATE, $(nproc) cores, n=$N save/load, n=$NLS images, $NTAGS tags; $CLI_VER"
-  echo "image $IMG_ID: ${#layers[@]} layers, $MB MB; berthd ${VER[berthd]}, dockerd ${VER[dockerd]}"
+  echo "image $IMG_ID: ${#layers[@]} layers, $MB MB; berthd ${VER[berthd]} ($BUILD), dockerd ${VER[dockerd]}"
   echo
   echo "| metric | unit | berthd | dockerd | ratio (berth/dockerd) |"
   echo "|---|---|---|---|---|"
@@ -313,8 +316,8 @@ awk -v s="$save_b" -v l="$load_b" 'BEGIN {
   printf '{\n  "bench": "images",\n  "date_utc": "%s",\n  "mode": "%s",\n  "n": %d,\n  "n_images": %d,\n  "tags": %d,\n' \
     "$DATE" "$([[ $QUICK == 1 ]] && echo quick || echo full)" "$N" "$NLS" "$NTAGS"
   printf '  "host": {"cores": %d, "kernel": "%s", "loadavg1_end": %s},\n' "$(nproc)" "$(uname -r)" "$(cut -d' ' -f1 /proc/loadavg)"
-  printf '  "cli": "%s",\n  "engines": {"berthd": {"host": "%s", "version": "%s"}, "dockerd": {"host": "%s", "version": "%s"}},\n' \
-    "$CLI_VER" "${HOST[berthd]}" "${VER[berthd]}" "${HOST[dockerd]}" "${VER[dockerd]}"
+  printf '  "cli": "%s",\n  "engines": {"berthd": {"host": "%s", "version": "%s", "build": "%s"}, "dockerd": {"host": "%s", "version": "%s"}},\n' \
+    "$CLI_VER" "${HOST[berthd]}" "${VER[berthd]}" "$BUILD" "${HOST[dockerd]}" "${VER[dockerd]}"
   printf '  "image": {"id": "%s", "layers": %d, "size_bytes": %d},\n  "metrics": {\n' "$IMG_ID" "${#layers[@]}" "$SIZE_B"
   (IFS=$'\n'; printf '%s' "${json_m[*]}" | sed '$!s/$/,/')
   printf '\n  }\n}\n'

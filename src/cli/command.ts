@@ -1,7 +1,7 @@
 // A command as data: its usage, flags and handler. main.ts parses argv against it.
 import type { CliContext } from './context.js';
 
-export type FlagType = 'bool' | 'string' | 'stringArray' | 'int';
+export type FlagType = 'bool' | 'string' | 'stringArray' | 'int' | 'duration' | 'stringSlice';
 
 export interface FlagDef {
   name: string;

@@ -3,7 +3,7 @@ import { DaemonUnreachable } from '../client/client.js';
 import { isBerthError } from '../common/errors.js';
 import type { Command } from './command.js';
 import { CliContext, StatusError } from './context.js';
-import { parseCommandFlags, renderHelp, FlagError } from './dispatch.js';
+import { argsError, parseCommandFlags, renderHelp, FlagError } from './dispatch.js';
 import { imageCommands, imagesCmd, rmiCmd, tagCmd, saveCmd, loadCmd, importCmd, historyCmd, errText } from './commands/images.js';
 import { versionCmd, infoCmd, BERTH_CLIENT_VERSION } from './commands/system.js';
 import { bootstrapCmd } from './commands/bootstrap.js';
@@ -74,16 +74,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const parsed = parseCommandFlags(cmd, rest, cmd.interspersed !== false, path);
   if (parsed.opts.help) { process.stdout.write(renderHelp(cmd, path)); return 0; }
-  const a = cmd.args;
-  const n = parsed.args.length;
-  const cmdline = path.join(' ');
-  const usageTail = `See '${cmdline} --help'.\n\nUsage:  ${cmdline} ${cmd.usage}\n\n${cmd.description}`;
-  const plural = (k: number) => (k === 1 ? 'argument' : 'arguments');
-  if (a?.exact !== undefined && n !== a.exact) {
-    throw new StatusError(a.exact === 0 ? `"${cmdline}" accepts no arguments.\n${usageTail}` : `"${cmdline}" requires exactly ${a.exact} ${plural(a.exact)}.\n${usageTail}`, 1);
-  }
-  if (a?.min !== undefined && n < a.min) throw new StatusError(`"${cmdline}" requires at least ${a.min} ${plural(a.min)}.\n${usageTail}`, 1);
-  if (a?.max !== undefined && n > a.max) throw new StatusError(`"${cmdline}" requires at most ${a.max} ${plural(a.max)}.\n${usageTail}`, 1);
+  const argErr = argsError(cmd, path, parsed.args);
+  if (argErr) throw new StatusError(argErr, 1);
   const code = await cmd.run(ctx, parsed.opts, parsed.args);
   return typeof code === 'number' ? code : 0;
 }
@@ -92,7 +84,7 @@ main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (e) => {
     if (e instanceof FlagError) {
-      process.stderr.write(`${e.message}\nSee '${e.cmdline} --help'.\n`);
+      process.stderr.write(`${e.message}\n`);
       process.exitCode = 125;
     } else if (e instanceof StatusError) {
       if (e.message) process.stderr.write(e.message + '\n');

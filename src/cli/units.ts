@@ -176,7 +176,7 @@ export function parseDuration(s: string): number {
     if (unit === undefined) throw new Error(`time: unknown unit ${goQuote(u)} in duration ${goQuote(orig)}`);
     s = s.slice(u.length);
     let v = Number(intPart || '0') * unit;
-    if (frac) v += Math.trunc((Number('0.' + frac) * unit));
+    if (frac) v += Math.trunc(Number(frac) * (unit / 10 ** frac.length));
     d += v;
     if (d > 2 ** 63) throw new Error(`time: invalid duration ${goQuote(orig)}`);
   }

@@ -4,14 +4,17 @@
 // Safety does not rely on the filesystem: the extractor keeps its own tree of everything it
 // created (the target starts empty and nothing else writes to it), resolves every entry against
 // that tree, never follows a symlink in a parent and refuses names that leave the directory.
+// Creation calls are synchronous on purpose: they take microseconds, while a thread-pool round
+// trip per entry made layers of many small files several times slower.
 import { createHash, randomBytes } from 'node:crypto';
 import {
   chmodSync, closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lutimesSync, mkdirSync, openSync,
-  renameSync, symlinkSync, unlinkSync, writev, writevSync,
+  renameSync, symlinkSync, unlinkSync,
 } from 'node:fs';
-import { rm, unlink } from 'node:fs/promises';
+import { readdir, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { invalidParameter } from '../common/errors.js';
+import { invalidParameter, systemError } from '../common/errors.js';
+import { FileSink } from './file-sink.js';
 import { mknod, OPAQUE_XATTR, OVERLAY_XATTR_PREFIX, setTarXattr, setXattr } from './fsutil.js';
 import { readTar, type TarHeader, type TarToken } from './tar-reader.js';
 
@@ -39,7 +42,9 @@ export interface UnpackResult {
   size: number;
 }
 
+/** Unpacks into `dir`, which must exist and be empty. */
 export async function unpackLayer(tar: AsyncIterable<Buffer>, dir: string, opts: UnpackOptions = {}): Promise<UnpackResult> {
+  if ((await readdir(dir)).length > 0) throw systemError(`cannot unpack a layer into non-empty ${dir}`);
   const hash = createHash('sha256');
   let tarSize = 0;
   async function* tap(): AsyncGenerator<Buffer> {
@@ -84,72 +89,6 @@ interface TreeNode {
   fileIndex?: number;
   size?: number;
   times?: [atime: number, mtime: number];
-}
-
-const WRITE_BATCH = 1 << 20;
-
-class FileSink {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  private inflight: Promise<void> = Promise.resolve();
-  private started = false;
-  private error: unknown;
-
-  constructor(readonly fd: number, readonly path: string, readonly header: TarHeader) {}
-
-  /** Batches chunks into large writes, one in flight while the next batch is parsed. */
-  async write(chunk: Buffer): Promise<void> {
-    this.pending.push(chunk);
-    this.pendingBytes += chunk.length;
-    if (this.pendingBytes >= WRITE_BATCH) await this.kick();
-  }
-
-  async flush(): Promise<void> {
-    // A file smaller than one batch is written synchronously: a thread-pool round trip per small
-    // file would cost more than the write into the page cache itself.
-    if (!this.started) {
-      writeAllSync(this.fd, this.pending);
-      this.pending = [];
-      this.pendingBytes = 0;
-      return;
-    }
-    await this.kick();
-    await this.inflight;
-    if (this.error) throw this.error;
-  }
-
-  private async kick(): Promise<void> {
-    await this.inflight;
-    if (this.error) throw this.error;
-    if (this.pendingBytes === 0) return;
-    const bufs = this.pending;
-    this.pending = [];
-    this.pendingBytes = 0;
-    this.started = true;
-    this.inflight = writeAll(this.fd, bufs).catch((e: unknown) => {
-      this.error = e;
-    });
-  }
-}
-
-function writevAsync(fd: number, bufs: Buffer[]): Promise<number> {
-  return new Promise((resolve, reject) => writev(fd, bufs, (e, n) => (e ? reject(e) : resolve(n))));
-}
-
-function writeAllSync(fd: number, bufs: Buffer[]): void {
-  while (bufs.length > 0) {
-    let n = writevSync(fd, bufs);
-    while (bufs.length > 0 && n >= bufs[0]!.length) n -= bufs.shift()!.length;
-    if (n > 0) bufs[0] = bufs[0]!.subarray(n);
-  }
-}
-
-async function writeAll(fd: number, bufs: Buffer[]): Promise<void> {
-  while (bufs.length > 0) {
-    let n = await writevAsync(fd, bufs);
-    while (bufs.length > 0 && n >= bufs[0]!.length) n -= bufs.shift()!.length;
-    if (n > 0) bufs[0] = bufs[0]!.subarray(n);
-  }
 }
 
 class Extractor {
@@ -198,7 +137,7 @@ class Extractor {
 
   async cleanup(): Promise<void> {
     if (this.file) {
-      closeSync(this.file.fd);
+      await this.file.abort();
       this.file = undefined;
     }
     if (this.whiteoutInode) await unlink(this.whiteoutInode).catch(() => {});
