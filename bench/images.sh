@@ -135,6 +135,7 @@ for e in "${ENG[@]}"; do
   VER[$e]=$(dk "$e" version -f '{{.Server.Version}}' 2>"$TMP/err") || die "$e at ${HOST[$e]} does not answer: $(<"$TMP/err")"
 done
 CLI_VER=$("${DOCKER[@]}" --version 2>/dev/null)
+LOAD0=$(cut -d' ' -f1 /proc/loadavg)
 # Which berth was measured: the commit, and the bundle the started berthd loaded (the tree may be dirty).
 BUILD="commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
 [[ -n $BERTH_PID ]] && BUILD+=", dist/berthd.mjs sha256 $(sha256sum "$ROOT/dist/berthd.mjs" | cut -c1-12)"
@@ -282,12 +283,12 @@ fmtv() { # VALUE UNIT
 }
 {
   echo
-  echo "images bench $DATE, $(nproc) cores, n=$N save/load, n=$NLS images, $NTAGS tags; $CLI_VER"
+  echo "images bench $DATE, $(nproc) cores (loadavg1 $LOAD0 at start, $(cut -d' ' -f1 /proc/loadavg) at end), n=$N save/load, n=$NLS images, $NTAGS tags; $CLI_VER"
   echo "image $IMG_ID: ${#layers[@]} layers, $MB MB; berthd ${VER[berthd]} ($BUILD), dockerd ${VER[dockerd]}"
   echo
   echo "| metric | unit | berthd | dockerd | ratio (berth/dockerd) |"
   echo "|---|---|---|---|---|"
-}
+} >"$TMP/table.md" # printed after the JSON is written, so a closed stdout cannot lose the results
 json_m=()
 for m in "${METRICS[@]}"; do
   row="| $m | ${UNIT[$m]} |" js=
@@ -303,19 +304,19 @@ for m in "${METRICS[@]}"; do
   done
   ratio=$(awk -v a="${MED[berthd]}" -v b="${MED[dockerd]}" 'BEGIN { if (a == "null" || b == "null" || b == 0) print "null"; else printf "%.3f", a / b }')
   row+=" $([[ $ratio == null ]] && echo – || printf '%.2f' "$ratio") |"
-  echo "$row"
+  echo "$row" >>"$TMP/table.md"
   json_m+=("    \"$m\": {\"unit\": \"${UNIT[$m]}\", $js, \"ratio\": $ratio}")
 done
 read -r save_b _ < <(stat3 ${S[save_mb_per_s,berthd]})
 read -r load_b _ < <(stat3 ${S[load_mb_per_s,berthd]})
-echo
+echo >>"$TMP/table.md"
 awk -v s="$save_b" -v l="$load_b" 'BEGIN {
   printf "goal (faster than dockerd 20.10 and podman 4.3 baselines: save > 130 / 202 MB/s, load > 151 / 173 MB/s): berth save %.1f MB/s (%s), load %.1f MB/s (%s)\n",
-    s, (s > 202 ? "met" : "NOT met"), l, (l > 173 ? "met" : "NOT met") }'
+    s, (s > 202 ? "met" : "NOT met"), l, (l > 173 ? "met" : "NOT met") }' >>"$TMP/table.md"
 {
   printf '{\n  "bench": "images",\n  "date_utc": "%s",\n  "mode": "%s",\n  "n": %d,\n  "n_images": %d,\n  "tags": %d,\n' \
     "$DATE" "$([[ $QUICK == 1 ]] && echo quick || echo full)" "$N" "$NLS" "$NTAGS"
-  printf '  "host": {"cores": %d, "kernel": "%s", "loadavg1_end": %s},\n' "$(nproc)" "$(uname -r)" "$(cut -d' ' -f1 /proc/loadavg)"
+  printf '  "host": {"cores": %d, "kernel": "%s", "loadavg1_start": %s, "loadavg1_end": %s},\n' "$(nproc)" "$(uname -r)" "$LOAD0" "$(cut -d' ' -f1 /proc/loadavg)"
   printf '  "cli": "%s",\n  "engines": {"berthd": {"host": "%s", "version": "%s", "build": "%s"}, "dockerd": {"host": "%s", "version": "%s"}},\n' \
     "$CLI_VER" "${HOST[berthd]}" "${VER[berthd]}" "$BUILD" "${HOST[dockerd]}" "${VER[dockerd]}"
   printf '  "image": {"id": "%s", "layers": %d, "size_bytes": %d},\n  "metrics": {\n' "$IMG_ID" "${#layers[@]}" "$SIZE_B"
@@ -324,3 +325,4 @@ awk -v s="$save_b" -v l="$load_b" 'BEGIN {
 } >"$RESULTS.tmp" && mv "$RESULTS.tmp" "$RESULTS"
 jq -e . "$RESULTS" >/dev/null || log "warning: $RESULTS is not valid JSON"
 log "results in $RESULTS"
+cat "$TMP/table.md"

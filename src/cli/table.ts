@@ -138,9 +138,11 @@ function isWide(cp: number): boolean {
 }
 
 const ZERO_WIDTH = /^[\p{Mn}\p{Me}\p{Cf}]$/u;
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
 /** Display width in terminal cells, as go-runewidth's StringWidth (non-East-Asian locale). */
 export function stringWidth(s: string): number {
+  if (PRINTABLE_ASCII.test(s)) return s.length;
   let w = 0;
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;

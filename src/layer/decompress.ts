@@ -102,8 +102,8 @@ function unzstd(input: Readable): Readable {
 }
 
 function withErrorMapping(s: Readable, what: string): Readable {
-  // Errors from the inner stream pass through unchanged only if already typed (e.g. a client
-  // disconnect arrives as whatever the caller's stream threw).
+  // Only zlib's own errors mean the blob is corrupt; others (the caller's stream failing, a client
+  // disconnect) pass through unchanged.
   const out = new PassThrough({ highWaterMark: 1 << 20 });
   s.on('error', (e: NodeJS.ErrnoException) => {
     const zlibError = typeof e.code === 'string' && e.code.startsWith('Z_');

@@ -55,7 +55,7 @@ async function* generate(dir: string, prefix: string | undefined): AsyncGenerato
         }));
       }
       for (const child of readdirSync(abs).sort()) {
-        yield* out.drain();
+        if (out.full) yield* out.drain();
         const childAbs = join(abs, child);
         yield* visit(childAbs, name ? `${name}/${child}` : child, lstatSync(childAbs));
       }

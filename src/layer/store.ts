@@ -10,7 +10,7 @@
 // with layer.json written last, so after a crash there is either nothing or a complete layer.
 import { createHash, randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { fsyncDir, writeFileAtomic } from '../common/atomic.js';
@@ -74,12 +74,16 @@ export class LayerStore {
 
   async stage(input: Readable): Promise<StagedLayer> {
     const staging = join(this.root, STAGING, randomBytes(12).toString('hex'));
-    await mkdir(join(staging, 'diff'), { recursive: true, mode: 0o700 });
     const inputTap = new DigestTap();
     input.on('error', (e) => inputTap.destroy(e));
     input.pipe(inputTap);
     let split: TarSplitWriter | undefined;
     try {
+      await mkdir(staging, { recursive: true, mode: 0o700 });
+      // The merged view's root takes the top layer's root attributes unless the tar has a `./`
+      // entry, so the default must be Docker's 0755, whatever the umask.
+      await mkdir(join(staging, 'diff'));
+      await chmod(join(staging, 'diff'), 0o755);
       const { stream, compression } = await openLayerStream(inputTap);
       // For a plain tar the input is the tar: unpack's diff id is the digest, no need to hash twice.
       inputTap.decide(compression !== 'none');

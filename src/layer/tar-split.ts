@@ -159,12 +159,16 @@ async function* replay(diffDir: string, tarSplitPath: string): AsyncGenerator<Bu
   src.pipe(gunzip);
   const r = new ChunkReader(gunzip);
   const bad = (what: string) => systemError(`corrupt tar-split ${tarSplitPath}: ${what}`);
+  // Records are tiny, so the common path reads them without awaiting per byte.
+  const byte = async (): Promise<number> => {
+    if (r.available === 0 && !(await r.fill(1))) throw bad('truncated');
+    return r.take(1)[0]!;
+  };
   const varint = async (): Promise<number> => {
     let n = 0;
     let mul = 1;
     for (let i = 0; i < 8; i++) {
-      if (!(await r.fill(1))) throw bad('truncated');
-      const b = r.take(1)[0]!;
+      const b = r.available > 0 ? r.take(1)[0]! : await byte();
       n += (b & 0x7f) * mul;
       if (b < 0x80) return n;
       mul *= 0x80;
@@ -176,9 +180,8 @@ async function* replay(diffDir: string, tarSplitPath: string): AsyncGenerator<Bu
   try {
     if (!(await r.fill(MAGIC.length)) || !r.take(MAGIC.length).equals(MAGIC)) throw bad('bad magic');
     for (let index = 0; ; ) {
-      yield* out.drain();
-      if (!(await r.fill(1))) throw bad('truncated');
-      const type = r.take(1)[0];
+      if (out.full) yield* out.drain();
+      const type = r.available > 0 ? r.take(1)[0]! : await byte();
       if (type === T_END) break;
       if (type === T_RAW) {
         for (let n = await varint(); n > 0; ) {
@@ -190,7 +193,7 @@ async function* replay(diffDir: string, tarSplitPath: string): AsyncGenerator<Bu
       } else if (type === T_FILE) {
         const size = await varint();
         const len = await varint();
-        if (!(await r.fill(len))) throw bad('truncated');
+        if (r.available < len && !(await r.fill(len))) throw bad('truncated');
         const rel = r.take(len).toString('utf8');
         const n = index++;
         if (rel.startsWith('/') || rel.split('/').includes('..')) throw bad(`invalid path "${rel}"`);

@@ -154,6 +154,8 @@ class Extractor {
 
   private async entry(h: TarHeader, dataSize: number): Promise<void> {
     const rel = cleanEntryPath(h.name);
+    // aufs bookkeeping at the top level (.wh..wh.plnk, .wh..wh.aufs) means nothing on overlay; Docker skips it too.
+    if (rel.startsWith(WHITEOUT_META_PREFIX) && rel !== OPAQUE_WHITEOUT) return;
     const base = rel.slice(rel.lastIndexOf('/') + 1);
     if (base.startsWith(WHITEOUT_PREFIX)) return this.whiteout(h, rel, base);
     if (rel === '' && h.type !== '5') throw entryError(h.name, 'the layer root must be a directory');
@@ -262,7 +264,7 @@ class Extractor {
       setXattr(this.abs(parentRel), OPAQUE_XATTR, 'y');
       return;
     }
-    if (base.startsWith(WHITEOUT_META_PREFIX)) return; // aufs bookkeeping, meaningless on overlay
+    if (base.startsWith(WHITEOUT_META_PREFIX)) return; // other aufs markers, meaningless on overlay
     const name = base.slice(WHITEOUT_PREFIX.length);
     if (name === '' || name === '.' || name === '..') throw entryError(h.name, 'invalid whiteout name');
     const target = parentRel ? `${parentRel}/${name}` : name;

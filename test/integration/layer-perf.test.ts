@@ -1,10 +1,11 @@
-// Throughput report (printed, never asserted): stage and replay of big and many-file layers.
+// Throughput report (printed, never asserted): stage, replay and pack of big and many-file layers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, mkdtempSync, openSync, closeSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { packDirectory } from '../../src/layer/pack.js';
 import { LayerStore } from '../../src/layer/store.js';
 import { encodeHeader, END_OF_ARCHIVE } from '../../src/layer/tar-writer.js';
 
@@ -37,9 +38,12 @@ async function measure(store: LayerStore, tarPath: string, label: string): Promi
   for await (const c of store.tarStream(rec.chainId)) n += (c as Buffer).length;
   const t3 = performance.now();
   assert.equal(n, size);
-  const mbps = (ms: number) => (size / 1e6 / (ms / 1000)).toFixed(0);
-  console.log(`# ${label}: ${(size / 1e6).toFixed(0)} MB — stage ${mbps(t1 - t0)} MB/s (${(t1 - t0).toFixed(0)} ms), ` +
-    `commit ${(t2 - t1).toFixed(0)} ms, replay ${mbps(t3 - t2)} MB/s (${(t3 - t2).toFixed(0)} ms)`);
+  let packed = 0;
+  for await (const c of packDirectory(store.diffPath(rec.chainId))) packed += (c as Buffer).length;
+  const t4 = performance.now();
+  const mbps = (bytes: number, ms: number) => `${(bytes / 1e6 / (ms / 1000)).toFixed(0)} MB/s (${ms.toFixed(0)} ms)`;
+  console.log(`# ${label}: ${(size / 1e6).toFixed(0)} MB — stage ${mbps(size, t1 - t0)}, commit ${(t2 - t1).toFixed(0)} ms, ` +
+    `replay ${mbps(size, t3 - t2)}, packDirectory ${mbps(packed, t4 - t3)}`);
   await store.remove(rec.chainId);
 }
 

@@ -1,7 +1,7 @@
 // LayerStore bookkeeping: chain ids, deduplication, concurrency, crash leftovers, removal.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -36,6 +36,7 @@ test('chain ids follow the parent chain and records persist across restarts', as
     assert.deepEqual([base.chainId, top.chainId], chainIds([base.diffId, top.diffId]));
     assert.equal(top.parent, base.chainId);
     assert.equal(readFileSync(join(store.diffPath(top.chainId), 'b'), 'utf8'), 'top');
+    assert.equal(statSync(store.diffPath(top.chainId)).mode & 0o7777, 0o755, 'a tar without a ./ entry gets a 0755 root');
     assert.deepEqual(JSON.parse(readFileSync(join(root, hexOf(top.chainId), 'layer.json'), 'utf8')), top);
 
     const again = new LayerStore(root);

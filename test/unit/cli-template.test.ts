@@ -115,6 +115,8 @@ describe('template: fields and printing', () => {
       }
     }
     assert.equal(run('{{.ID}}', new Row('abcdef')), 'abcd');
+    assert.equal(execError('{{.Nope}}', new Row('x')), 'template: :1:2: executing "" at <.Nope>: can\'t evaluate field Nope in type Row');
+    assert.equal(run('{{if .}}struct is true{{end}}', new Row('x')), 'struct is true');
     assert.equal(run('{{.ID}}', { get ID() { return 'lazy'; } }), 'lazy');
   });
 

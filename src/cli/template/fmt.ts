@@ -322,9 +322,6 @@ export function formatGoTime(d: Date): string {
 class Printer {
   buf = '';
   f: Flags = newFlags();
-  /** The argument being printed at top level (for %!verb(type=value)), or undefined when nested. */
-  arg: unknown = undefined;
-  argSet = false;
 
   // --- padding (fmt.pad / writePadding)
   private padding(n: number): string {

@@ -51,8 +51,7 @@ function eq(arg1: unknown, ...arg2: unknown[]): boolean {
           truth = arg1 === arg;
           break;
         case 'number':
-          // eslint-disable-next-line eqeqeq
-          truth = numeric(arg1) == numeric(arg);
+          truth = numeric(arg1) == numeric(arg); // loose: 1n == 1
           break;
         case 'invalid':
           truth = true;

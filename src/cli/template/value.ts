@@ -8,9 +8,10 @@
 //   Array              -> slice ([]string when every element is a string, else []interface {})
 //   Date               -> time.Time
 //   function           -> a method: called with the template arguments when used as a field
-//   object             -> map[string]interface {} (keys sorted when printed or ranged), unless it is
-//                         marked with goStruct(): then it is a struct (fields in declaration order,
-//                         a missing field is an error as in Go).
+//   plain object       -> map[string]interface {} (keys sorted when printed or ranged)
+//   class instance, or an object marked with goStruct()
+//                      -> a struct: fields in declaration order, getters and methods readable,
+//                         a missing field is an error as in Go, always true in if/with.
 
 /** Symbol under which goStruct() records an object's Go type name. */
 export const GO_TYPE: unique symbol = Symbol.for('berth.template.goType');
@@ -22,10 +23,16 @@ export function goStruct<T extends object>(typeName: string, obj: T): T {
   return obj;
 }
 
+/** The Go struct type name of a goStruct() object or a class instance; undefined for plain objects
+ * (maps). */
 export function structTypeName(v: unknown): string | undefined {
-  if (v !== null && typeof v === 'object') {
+  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
     const t = (v as { [GO_TYPE]?: unknown })[GO_TYPE];
     if (typeof t === 'string') return t;
+    const proto = Object.getPrototypeOf(v) as { constructor?: { name?: string } } | null;
+    if (proto !== null && proto !== Object.prototype && !(v instanceof Date)) {
+      return proto.constructor?.name || 'struct';
+    }
   }
   return undefined;
 }
