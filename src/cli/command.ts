@@ -39,3 +39,10 @@ export const FORMAT_FLAG = (usage = `Format output using a custom template:
 'TEMPLATE':         Print output using the given Go template.
 Refer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates`): FlagDef =>
   ({ name: 'format', type: 'string', usage, valueName: 'string' });
+
+export const INSPECT_FORMAT_FLAG: FlagDef = {
+  name: 'format', short: 'f', type: 'string', valueName: 'string',
+  usage: "Format output using a custom template:\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template.\nRefer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates",
+};
+
+export const TEMPLATE_FORMAT_FLAG: FlagDef = { name: 'format', short: 'f', type: 'string', usage: 'Format output using a custom template', valueName: 'string' };

@@ -56,6 +56,8 @@ test('whiteout entries become char 0/0 devices and opaque markers an overlay xat
       entry({ name: 'data/new-1' }, Buffer.from('new')),
       entry({ name: '.wh.top' }),
       entry({ name: 'implicit/parent/.wh.x' }),
+      entry({ name: '.wh..wh.plnk/', type: '5' }),
+      entry({ name: '.wh..wh.plnk/123.456' }, Buffer.from('aufs hard-link store')),
       END_OF_ARCHIVE,
     ]), diff);
     assert.ok(isWhiteout(join(diff, 'etc/motd')));
@@ -63,6 +65,7 @@ test('whiteout entries become char 0/0 devices and opaque markers an overlay xat
     assert.ok(isWhiteout(join(diff, 'implicit/parent/x')));
     assert.ok(!existsSync(join(diff, 'etc/.wh.motd')));
     assert.ok(!existsSync(join(diff, 'data/.wh..wh..opq')));
+    assert.ok(!existsSync(join(diff, '.wh..wh.plnk')), 'aufs metadata is skipped');
     assert.equal(getAttributeSync(join(diff, 'data'), 'trusted.overlay.opaque')?.toString(), 'y');
     assert.equal(getAttributeSync(join(diff, 'etc'), 'trusted.overlay.opaque'), null);
     assert.equal(lstatSync(join(diff, 'etc/motd')).mode & 0o7777, 0);

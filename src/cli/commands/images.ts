@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { encodeFilters, parseFilterFlag, Filters } from '../../common/filters.js';
 import { familiarName, parseNormalizedNamed, parseTagTarget, fullName } from '../../image/reference.js';
 import type { ImageSummary, HistoryItem } from '../../image/views.js';
-import { FILTER_FLAG, FORMAT_FLAG, type Command } from '../command.js';
+import { FILTER_FLAG, FORMAT_FLAG, INSPECT_FORMAT_FLAG, type Command } from '../command.js';
 import { StatusError } from '../context.js';
 import { displayJsonMessages } from '../jsonmessage.js';
 import { formatList, printInspect, createdSince, goTimeString } from '../format.js';
@@ -96,7 +96,7 @@ export const imageInspectCmd: Command = {
   description: 'Display detailed information on one or more images',
   args: { min: 1 },
   flags: [
-    { name: 'format', short: 'f', type: 'string', usage: "Format output using a custom template:\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template.\nRefer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates", valueName: 'string' },
+    INSPECT_FORMAT_FLAG,
     { name: 'platform', type: 'string', usage: 'Inspect a specific platform of the multi-platform image.', valueName: 'string' },
   ],
   async run(ctx, o, args) {

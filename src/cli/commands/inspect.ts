@@ -1,5 +1,5 @@
 // `berth inspect`: any object by name or id (images now; containers, networks, volumes as they land).
-import type { Command } from '../command.js';
+import { INSPECT_FORMAT_FLAG, type Command } from '../command.js';
 import { printInspect } from '../format.js';
 import { ApiError } from '../../client/client.js';
 import { notFound } from '../../common/errors.js';
@@ -10,7 +10,7 @@ export const inspectCmd: Command = {
   description: 'Return low-level information on berth objects',
   args: { min: 1 },
   flags: [
-    { name: 'format', short: 'f', type: 'string', usage: "Format output using a custom template:\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template.\nRefer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates", valueName: 'string' },
+    INSPECT_FORMAT_FLAG,
     { name: 'size', short: 's', type: 'bool', usage: 'Display total file sizes if the type is container' },
     { name: 'type', type: 'string', usage: 'Only inspect objects of the given type', valueName: 'string' },
   ],

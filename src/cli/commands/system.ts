@@ -2,7 +2,7 @@
 import { release } from 'node:os';
 import { CLIENT_API_VERSION } from '../../client/client.js';
 import { hostArchitecture } from '../../image/types.js';
-import type { Command } from '../command.js';
+import { TEMPLATE_FORMAT_FLAG, type Command } from '../command.js';
 import { executeTemplate } from '../format.js';
 import { humanSize } from '../units.js';
 import { errText } from './images.js';
@@ -31,7 +31,7 @@ export const versionCmd: Command = {
   usage: '[OPTIONS]',
   description: 'Show the berth version information',
   args: { exact: 0 },
-  flags: [{ name: 'format', short: 'f', type: 'string', usage: 'Format output using a custom template', valueName: 'string' }],
+  flags: [TEMPLATE_FORMAT_FLAG],
   async run(ctx, o) {
     const client = clientVersion();
     let server: Record<string, any> | null = null;
@@ -76,7 +76,7 @@ export const infoCmd: Command = {
   usage: '[OPTIONS]',
   description: 'Display system-wide information',
   args: { exact: 0 },
-  flags: [{ name: 'format', short: 'f', type: 'string', usage: 'Format output using a custom template', valueName: 'string' }],
+  flags: [TEMPLATE_FORMAT_FLAG],
   async run(ctx, o) {
     const info = await ctx.client.get<Record<string, any>>('/info');
     if (o.format) {
