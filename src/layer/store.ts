@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { fsyncDir, writeFileAtomic } from '../common/atomic.js';
 import { hexOf, isDigest, sha256 } from '../common/digest.js';
-import { conflict, invalidParameter, notFound, systemError } from '../common/errors.js';
+import { conflict, errorMessage, invalidParameter, isBerthError, notFound, systemError } from '../common/errors.js';
 import { openLayerStream } from './decompress.js';
 import { TAR_SPLIT_FILE, TarSplitWriter, replayLayer } from './tar-split.js';
 import { unpackLayer } from './unpack.js';
@@ -194,7 +194,7 @@ export class LayerStore {
       // A concurrent commit of the same layer got there first.
       const winner = code === 'ENOTEMPTY' || code === 'EEXIST' ? await readRecord(this.layerDir(chainId)) : undefined;
       await rm(staging, { recursive: true, force: true });
-      if (!winner) throw e instanceof Error && 'code' in e ? systemError(`cannot commit layer ${chainId}: ${e.message}`, e) : e;
+      if (!winner) throw isBerthError(e) ? e : systemError(`cannot commit layer ${chainId}: ${errorMessage(e)}`, e);
       this.records.set(chainId, winner);
       return { ...winner };
     }
@@ -216,7 +216,7 @@ async function readRecord(dir: string): Promise<LayerRecord | undefined> {
 /** syncfs(2) on the filesystem holding `path` (Node has no binding; coreutils `sync -f` does it). */
 function syncfs(path: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const p = spawn('sync', ['-f', path], { stdio: 'ignore' });
+    const p = spawn('/usr/bin/sync', ['-f', path], { stdio: 'ignore' });
     p.on('error', (e) => reject(systemError(`sync -f ${path}: ${e.message}`, e)));
     p.on('close', (code) => (code === 0 ? resolve() : reject(systemError(`sync -f ${path} exited with ${code}`))));
   });

@@ -228,7 +228,7 @@ function decodeName(b: Buffer, what: string): string {
 }
 
 /** Octal (NUL/space padded) or base-256 (high bit set) numeric field. */
-export function parseNumeric(block: Buffer, off: number, len: number, what: string): number {
+function parseNumeric(block: Buffer, off: number, len: number, what: string): number {
   const f = block.subarray(off, off + len);
   if (f[0]! & 0x80) {
     // Two's complement big-endian; the leading 0x80/0xff byte is the marker (as Go reads it).
