@@ -116,11 +116,13 @@ export async function busyboxArchive(repoTag: string, busybox = busyboxPath()): 
   }));
   const configHex = createHash('sha256').update(config).digest('hex');
   const layerDir = diffId.slice(7);
+  const colon = repoTag.lastIndexOf(':');
+  const [repo, tag] = colon > repoTag.lastIndexOf('/') ? [repoTag.slice(0, colon), repoTag.slice(colon + 1)] : [repoTag, 'latest'];
   return packTar([
     { name: layerDir, type: 'directory', mode: 0o755 },
     { name: `${layerDir}/layer.tar`, type: 'file', mode: 0o644, data: layer },
     { name: `${configHex}.json`, type: 'file', mode: 0o644, data: config },
     { name: 'manifest.json', type: 'file', mode: 0o644, data: Buffer.from(JSON.stringify([{ Config: `${configHex}.json`, RepoTags: [repoTag], Layers: [`${layerDir}/layer.tar`] }])) },
-    { name: 'repositories', type: 'file', mode: 0o644, data: Buffer.from(JSON.stringify({ [repoTag.split(':')[0]]: { [repoTag.split(':')[1] ?? 'latest']: layerDir } })) },
+    { name: 'repositories', type: 'file', mode: 0o644, data: Buffer.from(JSON.stringify({ [repo]: { [tag]: layerDir } })) },
   ], new Date(0));
 }

@@ -19,6 +19,8 @@ export type Opts = Record<string, any>;
 export interface Command {
   name: string;
   aliases?: string[];
+  /** A top-level shortcut for a management subcommand (`berth images` for `berth image ls`). */
+  shortcut?: string;
   /** e.g. `[OPTIONS] IMAGE [IMAGE...]` */
   usage: string;
   description: string;

@@ -40,7 +40,9 @@ export function renderHelp(cmd: Command, path: string[]): string {
     path: path.join(' '),
     usage: cmd.usage,
     short: cmd.description,
-    aliases: cmd.aliases?.length ? [path.join(' '), ...cmd.aliases.map((a) => (a === 'images' || a === 'rmi' ? `${path[0]} ${a}` : `${parent} ${a}`))] : undefined,
+    aliases: cmd.aliases?.length || cmd.shortcut
+      ? [path.join(' '), ...(cmd.aliases ?? []).map((a) => `${parent} ${a}`), ...(cmd.shortcut ? [`${path[0]} ${cmd.shortcut}`] : [])]
+      : undefined,
     flags: specOf(cmd),
     subcommands: cmd.subcommands?.map((s) => ({ name: s.name, short: s.description, hidden: s.hidden, management: Boolean(s.subcommands) })),
     root: path.length === 1,

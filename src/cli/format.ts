@@ -12,15 +12,10 @@ export function executeTemplate(format: string, data: unknown): string {
   }
 }
 
-/**
- * Rows through a --format value: `table …` with headers, `json`, or a plain template; an empty
- * format or plain `table` means the command's default table.
- */
+/** Rows through a --format value; an empty format or plain `table` is the command's default table. */
 export function formatList(format: string, rows: object[], headers: Record<string, string>, defaultTable: string): string {
-  let f = format;
-  if (!f || f === 'table') f = defaultTable;
   try {
-    return renderFormatted(f, rows, headers);
+    return renderFormatted(format || 'table', rows, headers, { defaultTableFormat: defaultTable });
   } catch (e) {
     throw new StatusError((e as Error).message, 1);
   }

@@ -9,7 +9,7 @@ import { versionCmd, infoCmd, BERTH_CLIENT_VERSION } from './commands/system.js'
 import { bootstrapCmd } from './commands/bootstrap.js';
 import { inspectCmd } from './commands/inspect.js';
 
-const alias = (c: Command, name: string): Command => ({ ...c, name, aliases: [] });
+const shortcut = (c: Command): Command => ({ ...c, name: c.shortcut!, aliases: [], shortcut: undefined });
 
 export const ROOT: Command = {
   name: 'berth',
@@ -20,8 +20,8 @@ export const ROOT: Command = {
     versionCmd,
     infoCmd,
     inspectCmd,
-    alias(imagesCmd, 'images'),
-    alias(rmiCmd, 'rmi'),
+    shortcut(imagesCmd),
+    shortcut(rmiCmd),
     tagCmd,
     saveCmd,
     loadCmd,

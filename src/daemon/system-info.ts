@@ -23,7 +23,7 @@ function cgroupVersion(): '1' | '2' {
   return existsSync('/sys/fs/cgroup/cgroup.controllers') ? '2' : '1';
 }
 
-function readInt(path: string): boolean {
+function readFlag(path: string): boolean {
   try { return readFileSync(path, 'utf8').trim() === '1'; } catch { return false; }
 }
 
@@ -70,9 +70,9 @@ export class SystemInfo implements SystemBackend {
       CPUShares: true,
       CPUSet: true,
       PidsLimit: true,
-      IPv4Forwarding: readInt('/proc/sys/net/ipv4/ip_forward'),
-      BridgeNfIptables: readInt('/proc/sys/net/bridge/bridge-nf-call-iptables'),
-      BridgeNfIp6tables: readInt('/proc/sys/net/bridge/bridge-nf-call-ip6tables'),
+      IPv4Forwarding: readFlag('/proc/sys/net/ipv4/ip_forward'),
+      BridgeNfIptables: readFlag('/proc/sys/net/bridge/bridge-nf-call-iptables'),
+      BridgeNfIp6tables: readFlag('/proc/sys/net/bridge/bridge-nf-call-ip6tables'),
       Debug: this.opts.debug(),
       NFd: 0,
       OomKillDisable: cg === '1',

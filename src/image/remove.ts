@@ -1,7 +1,7 @@
 // `docker rmi` semantics (moby daemon/images/image_delete.go): untag versus delete, conflicts,
 // parent pruning, and the Untagged/Deleted records Docker prints.
 import { conflict } from '../common/errors.js';
-import { familiarString, parseAnyReference, tagNameOnly, type Reference } from './reference.js';
+import { familiarString, parseAnyReference, shortIdHex, tagNameOnly, type Reference } from './reference.js';
 import type { Image, ImageStore } from './store.js';
 import type { LayerStore } from '../layer/store.js';
 
@@ -133,8 +133,8 @@ function sameRepo(a: Reference, b: Reference): boolean {
 
 /** True when the user named the image by (a prefix of) its id rather than a reference. */
 function isIdReference(name: string, id: string): boolean {
-  const hex = name.startsWith('sha256:') ? name.slice(7) : name;
-  return /^[a-f0-9]+$/.test(hex) && id.slice(7).startsWith(hex);
+  const hex = shortIdHex(name);
+  return hex !== undefined && id.slice(7).startsWith(hex);
 }
 
 function isSingleRepository(refs: Reference[]): boolean {

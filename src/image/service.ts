@@ -10,7 +10,7 @@ import { importRootfs, type ImportOptions } from './import.js';
 import { ImageRemover, noUsage, type DeleteRecord, type ImageUsage } from './remove.js';
 import { familiarMatch, familiarString, parseNormalizedNamed, parseTagRequest, repoTagReference, tagNameOnly, tagTarget, isNameOnly, fullName, type Reference } from './reference.js';
 import type { Image, ImageStore } from './store.js';
-import { createdSeconds, historyOf, imageSize, inspectOf, summaryOf, type HistoryItem, type ImageSummary } from './views.js';
+import { createdSeconds, historyOf, inspectOf, summaryOf, type HistoryItem, type ImageSummary } from './views.js';
 
 export class ImageService {
   private usage: () => ImageUsage = () => noUsage;
@@ -47,6 +47,7 @@ export class ImageService {
     const before = f.get('before').map((n) => this.resolve(n));
     const since = f.get('since').map((n) => this.resolve(n));
     const refPatterns = f.get('reference');
+    const until = f.get('until').map((u) => parseTimestampMs(u));
     const parents = new Set(images.map((i) => i.record.parent).filter(Boolean));
     return images.filter((img) => {
       const refs = this.store.referencesOf(img.record.id);
@@ -58,10 +59,7 @@ export class ImageService {
       const created = createdSeconds(img);
       if (before.some((b) => created >= createdSeconds(b))) return false;
       if (since.some((s) => created <= createdSeconds(s))) return false;
-      if (f.has('until')) {
-        const until = f.get('until').map((u) => parseTimestampMs(u));
-        if (until.some((u) => created * 1000 >= u)) return false;
-      }
+      if (until.some((u) => created * 1000 >= u)) return false;
       if (refPatterns.length) {
         if (!refs.some((r) => refPatterns.some((p) => familiarMatch(p, r)))) return false;
       }
@@ -94,22 +92,23 @@ export class ImageService {
     const deleted: DeleteRecord[] = [];
     let reclaimed = 0;
     const usage = this.usage();
+    const until = f.get('until').map((u) => parseTimestampMs(u));
     for (const img of this.store.list()) {
       const id = img.record.id;
-      if (!this.store.get(id)) continue;
       const refs = this.store.referencesOf(id);
       if (danglingOnly && refs.length > 0) continue;
       if (usage.containersUsing(id).length > 0) continue;
       if (this.store.children(id).length > 0) continue;
       if (!matchLabels(f, img.config.config?.Labels ?? {})) continue;
-      if (f.has('until') && f.get('until').some((u) => createdSeconds(img) * 1000 >= parseTimestampMs(u))) continue;
-      const size = imageSize(img, this.layers, this.store);
+      if (until.some((u) => createdSeconds(img) * 1000 >= u)) continue;
+      // Only layers no other image shares free space; size them before they are gone.
+      const sizes = new Map(this.store.chainOf(img).map((c) => [c, this.layers.get(c)?.size ?? 0]));
       for (const r of refs) { await this.store.untag(r); deleted.push({ Untagged: familiarString(r) }); }
-      const before = new Set(this.layers.list().map((l) => l.chainId));
       deleted.push({ Deleted: id });
-      for (const c of await this.remover.deleteImage(id)) deleted.push({ Deleted: c });
-      const after = new Set(this.layers.list().map((l) => l.chainId));
-      if (before.size !== after.size) reclaimed += size;
+      for (const c of await this.remover.deleteImage(id)) {
+        deleted.push({ Deleted: c });
+        reclaimed += sizes.get(c) ?? 0;
+      }
     }
     return { ImagesDeleted: deleted.length ? deleted : null, SpaceReclaimed: reclaimed };
   }

@@ -9,7 +9,7 @@ import { conflict, invalidParameter, notFound } from '../common/errors.js';
 import type { ContentStore } from '../content/store.js';
 import type { ImageConfig, ImageRecord } from './types.js';
 import {
-  familiarString, fullString, isNamed, parseAnyReference, parseNormalizedNamed, tagNameOnly, type Reference,
+  familiarString, fullString, isNamed, parseAnyReference, shortIdHex, parseNormalizedNamed, tagNameOnly, type Reference,
 } from './reference.js';
 
 export interface Image {
@@ -108,8 +108,8 @@ export class ImageStore {
   }
 
   private byIdPrefix(s: string): Image | undefined {
-    const hex = s.startsWith('sha256:') ? s.slice(7) : s;
-    if (!/^[a-f0-9]+$/.test(hex) || hex.length === 0) return undefined;
+    const hex = shortIdHex(s);
+    if (!hex) return undefined;
     let found: Image | undefined;
     for (const [id, img] of this.images) {
       if (id.slice(7).startsWith(hex)) {

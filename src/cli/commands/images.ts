@@ -1,5 +1,5 @@
 // The image commands: images/image ls, image inspect, tag, rmi, save, load, import, history, prune.
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, renameSync, rmSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { encodeFilters, parseFilterFlag, Filters } from '../../common/filters.js';
 import { familiarName, parseNormalizedNamed, parseTagTarget, fullName } from '../../image/reference.js';
@@ -66,7 +66,8 @@ function filtersFrom(values: string[] | undefined): Filters {
 
 export const imagesCmd: Command = {
   name: 'ls',
-  aliases: ['list', 'images'],
+  aliases: ['list'],
+  shortcut: 'images',
   usage: '[OPTIONS] [REPOSITORY[:TAG]]',
   description: 'List images',
   args: { max: 1 },
@@ -84,9 +85,11 @@ export const imagesCmd: Command = {
     if (args[0]) f.add('reference', args[0]);
     const images = await ctx.client.get<ImageSummary[]>('/images/json', { all: o.all, digests: o.digests, filters: encodeFilters(f) || undefined });
     const rows = imageRows(images, o['no-trunc']);
-    let def = o.digests ? 'table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}' : 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}';
-    if (o.quiet) def = '{{.ID}}';
-    ctx.out.write(formatList(o.quiet && !o.format ? def : o.format || def, rows, IMAGE_HEADERS, def));
+    // As docker/cli: -q replaces the default table, a custom --format still wins.
+    const def = o.quiet ? '{{.ID}}'
+      : o.digests ? 'table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}'
+      : 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}';
+    ctx.out.write(formatList(o.format || def, rows, IMAGE_HEADERS, def));
   },
 };
 
@@ -117,7 +120,8 @@ export const tagCmd: Command = {
 
 export const rmiCmd: Command = {
   name: 'rm',
-  aliases: ['remove', 'rmi'],
+  aliases: ['remove'],
+  shortcut: 'rmi',
   usage: '[OPTIONS] IMAGE [IMAGE...]',
   description: 'Remove one or more images',
   args: { min: 1 },
@@ -161,10 +165,8 @@ export const saveCmd: Command = {
       const tmp = `${o.output}.berth-tmp-${process.pid}`;
       try {
         await pipeline(res, createWriteStream(tmp));
-        const { renameSync } = await import('node:fs');
         renameSync(tmp, o.output);
       } catch (e) {
-        const { rmSync } = await import('node:fs');
         rmSync(tmp, { force: true });
         throw new StatusError(`failed to save image: ${(e as Error).message}`, 1);
       }

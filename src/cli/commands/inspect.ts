@@ -2,6 +2,7 @@
 import { INSPECT_FORMAT_FLAG, type Command } from '../command.js';
 import { printInspect } from '../format.js';
 import { ApiError } from '../../client/client.js';
+import { StatusError } from '../context.js';
 import { notFound } from '../../common/errors.js';
 
 export const inspectCmd: Command = {
@@ -17,7 +18,6 @@ export const inspectCmd: Command = {
   async run(ctx, o, args) {
     const kinds: Array<[string, (n: string) => string]> = [['image', (n) => `/images/${encodeURIComponent(n)}/json`]];
     if (o.type && !kinds.some(([k]) => k === o.type)) {
-      const { StatusError } = await import('../context.js');
       throw new StatusError(`"${o.type}" is not a valid value for --type`, 1);
     }
     return printInspect(ctx, args, o.format, async (name) => {

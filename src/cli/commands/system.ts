@@ -6,6 +6,7 @@ import { TEMPLATE_FORMAT_FLAG, type Command } from '../command.js';
 import { executeTemplate } from '../format.js';
 import { humanSize } from '../units.js';
 import { errText } from './images.js';
+import { StatusError } from '../context.js';
 
 export const BERTH_CLIENT_VERSION = '0.1.0';
 
@@ -67,7 +68,7 @@ export const versionCmd: Command = {
       }
       ctx.print(lines.join('\n'));
     }
-    if (serverErr) throw new (await import('../context.js')).StatusError(errText(serverErr), 1);
+    if (serverErr) throw new StatusError(errText(serverErr), 1);
   },
 };
 
