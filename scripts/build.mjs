@@ -10,7 +10,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const common = {
   bundle: true, platform: 'node', format: 'esm', target: 'node20', sourcemap: 'linked',
   // napi addons cannot be bundled; they are loaded from node_modules at run time.
-  external: ['@napi-rs/xattr'],
+  external: ['@napi-rs/xattr', 'node-unix-socket'],
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   logLevel: 'warning',
 };

@@ -1,6 +1,8 @@
 // Request/response helpers shared by every route: JSON bodies, Docker's boolean query values,
 // newline-delimited JSON message streams (pull/load/import/build progress).
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { invalidParameter } from '../common/errors.js';
 import { messageOf } from './errors.js';
 
 export interface Ctx {
@@ -10,6 +12,57 @@ export interface Ctx {
   query: URLSearchParams;
   /** The API version of the request as a number, e.g. 1.47. */
   version: number;
+  /** Set for `Upgrade: tcp` requests: the raw connection, and bytes read past the headers. */
+  upgrade?: { socket: Duplex; head: Buffer };
+}
+
+const MAX_JSON_BODY = 16 * 1024 * 1024;
+
+/** The request body. For an upgraded request it is cut from the raw stream by Content-Length,
+ *  and what follows it stays in `upgrade.head` as the start of the hijacked stream. */
+export async function readBody(c: Ctx): Promise<Buffer> {
+  const len = Number(c.req.headers['content-length'] ?? 0);
+  if (c.upgrade) {
+    const up = c.upgrade;
+    if (!(len > 0)) return Buffer.alloc(0);
+    if (len > MAX_JSON_BODY) throw invalidParameter('request body too large');
+    while (up.head.length < len) {
+      const chunk = await new Promise<Buffer | null>((resolve) => {
+        const onData = (d: Buffer) => { cleanup(); resolve(d); };
+        const onEnd = () => { cleanup(); resolve(null); };
+        const cleanup = () => { up.socket.off('data', onData); up.socket.off('end', onEnd); up.socket.off('close', onEnd); up.socket.pause(); };
+        up.socket.on('data', onData);
+        up.socket.once('end', onEnd);
+        up.socket.once('close', onEnd);
+        up.socket.resume();
+      });
+      if (!chunk) break;
+      up.head = Buffer.concat([up.head, chunk]);
+    }
+    const body = up.head.subarray(0, len);
+    up.head = up.head.subarray(len);
+    return body;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of c.req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_JSON_BODY) throw invalidParameter('request body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** A JSON body, or undefined when empty; malformed JSON is the client's error (400). */
+export async function readJson<T>(c: Ctx): Promise<T | undefined> {
+  const body = await readBody(c);
+  const text = body.toString('utf8').trim();
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw invalidParameter(`invalid JSON: ${(e as Error).message}`);
+  }
 }
 
 /** A handler's return value: JSON for 200, or one of these markers. */

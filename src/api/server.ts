@@ -1,6 +1,8 @@
 // The Engine API server: version prefixes and negotiation, Docker's common headers, routing,
 // and the single mapping from thrown errors to Docker's `{"message": …}` replies.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, ServerResponse, type IncomingMessage, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { chmodSync, rmSync } from 'node:fs';
 import { log } from '../common/log.js';
 import { HANDLED, NO_CONTENT, Status, sendJson, type Ctx } from './http.js';
@@ -25,6 +27,14 @@ export class ApiServer {
 
   constructor(private readonly router: Router, private readonly info: ServerInfo) {
     this.http = createServer({ keepAlive: true }, (req, res) => void this.handle(req, res));
+    // Attach and exec start ask for `Upgrade: tcp`; Node hands those over as raw sockets.
+    this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const res = new ServerResponse(req);
+      res.assignSocket(socket as Socket);
+      socket.on('error', () => socket.destroy());
+      res.on('finish', () => socket.end());
+      void this.handle(req, res, { socket, head });
+    });
     // Hijacked and streaming requests may stay open indefinitely.
     this.http.requestTimeout = 0;
     this.http.headersTimeout = 60_000;
@@ -49,7 +59,7 @@ export class ApiServer {
     });
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handle(req: IncomingMessage, res: ServerResponse, upgrade?: Ctx['upgrade']): Promise<void> {
     res.setHeader('Api-Version', API_VERSION);
     res.setHeader('Docker-Experimental', String(this.info.experimental));
     res.setHeader('Ostype', 'linux');
@@ -74,7 +84,7 @@ export class ApiServer {
         sendJson(res, 404, { message: 'page not found' });
         return;
       }
-      const ctx: Ctx = { req, res, params: route.params, query: url.searchParams, version: Number(version) };
+      const ctx: Ctx = { req, res, params: route.params, query: url.searchParams, version: Number(version), upgrade };
       const out = await route.handler(ctx);
       if (out === HANDLED || res.writableEnded || res.headersSent) return;
       if (out === NO_CONTENT) { res.writeHead(204); res.end(); return; }
@@ -88,7 +98,9 @@ export class ApiServer {
       const status = statusOf(e);
       if (status >= 500) log.error('handler failed', { method: req.method, path, error: messageOf(e) });
       else log.debug('request failed', { method: req.method, path, status, error: messageOf(e) });
-      if (!res.headersSent) sendJson(res, status, { message: messageOf(e) });
+      if (status === 304) {
+        if (!res.headersSent) { res.writeHead(304); res.end(); }
+      } else if (!res.headersSent) sendJson(res, status, { message: messageOf(e) });
       else res.destroy();
     }
   }

@@ -10,6 +10,13 @@ export interface DaemonConfig {
   pidfile: string;
   logLevel: string;
   debug: boolean;
+  cgroupParent: string;
+  initPath: string;
+  conmon: string;
+  runtime: string;
+  /** Daemon-wide defaults of the containers' log options (`--log-opt max-size=10m`). */
+  logOpts: Record<string, string>;
+  seccomp: boolean;
 }
 
 export const DAEMON_USAGE = `Usage:	berthd [OPTIONS]
@@ -17,13 +24,19 @@ export const DAEMON_USAGE = `Usage:	berthd [OPTIONS]
 A self-sufficient runtime for containers, speaking the Docker Engine API.
 
 Options:
+      --cgroup-parent string   Parent cgroup for all containers (default "/berth")
+      --conmon string          Path to the conmon binary (default "/usr/bin/conmon")
       --data-root string   Root directory of persistent berth state (default "/var/lib/berth")
   -D, --debug              Enable debug mode
       --exec-root string   Root directory for execution state files (default "/run/berth")
   -h, --help               Print usage
+      --init-path string   Path to the docker-init binary (default "/usr/bin/tini-static")
+      --log-opt map        Default log driver options for containers (default max-size=10m,max-file=3)
   -H, --host string        Daemon socket to listen on (default "unix:///run/berth/berth.sock")
   -l, --log-level string   Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
   -p, --pidfile string     Path to use for daemon PID file (default "<exec-root>/berthd.pid")
+      --runtime string     Path to the OCI runtime binary (default "/usr/sbin/runc")
+      --seccomp-profile string  Path to a seccomp profile, or "unconfined"
   -v, --version            Print version information and quit
 `;
 
@@ -39,6 +52,12 @@ export function parseDaemonArgs(argv: string[]): DaemonConfig | 'help' | 'versio
         pidfile: { type: 'string', short: 'p' },
         'log-level': { type: 'string', short: 'l' },
         debug: { type: 'boolean', short: 'D' },
+        'cgroup-parent': { type: 'string' },
+        'init-path': { type: 'string' },
+        conmon: { type: 'string' },
+        runtime: { type: 'string' },
+        'log-opt': { type: 'string', multiple: true },
+        'seccomp-profile': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -65,5 +84,23 @@ export function parseDaemonArgs(argv: string[]): DaemonConfig | 'help' | 'versio
     pidfile: resolve(v.pidfile ?? `${execRoot}/berthd.pid`),
     logLevel: v.debug ? 'debug' : v['log-level'] ?? 'info',
     debug: Boolean(v.debug),
+    cgroupParent: '/' + (v['cgroup-parent'] ?? 'berth').replace(/^\/+|\/+$/g, ''),
+    initPath: v['init-path'] ?? '/usr/bin/tini-static',
+    conmon: v.conmon ?? '/usr/bin/conmon',
+    runtime: v.runtime ?? '/usr/sbin/runc',
+    logOpts: parseLogOptFlags(v['log-opt'] ?? []),
+    seccomp: v['seccomp-profile'] !== 'unconfined',
   };
+}
+
+function parseLogOptFlags(opts: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const o of opts) {
+    for (const kv of o.split(',')) {
+      const i = kv.indexOf('=');
+      if (i <= 0) throw invalidParameter(`invalid --log-opt ${kv}: expected key=value`);
+      out[kv.slice(0, i)] = kv.slice(i + 1);
+    }
+  }
+  return out;
 }

@@ -12,6 +12,15 @@ import { ContentStore } from '../content/store.js';
 import { LayerStore } from '../layer/store.js';
 import { ImageStore } from '../image/store.js';
 import { ImageService } from '../image/service.js';
+import { containerRoutes } from '../api/routes/containers.js';
+import { ContainerService } from '../container/service.js';
+import { ExecService } from '../container/exec.js';
+import { EventLog } from '../container/events.js';
+import { Layout } from '../container/paths.js';
+import { parseLogOpts } from '../container/logs/rotator.js';
+import { Runc } from '../runtime/runc.js';
+import { ExitWatcher } from '../runtime/exit-watcher.js';
+import { readFileSync } from 'node:fs';
 import { DataRootLock } from './lock.js';
 import { BERTH_VERSION, SystemInfo } from './system-info.js';
 import type { DaemonConfig } from './config.js';
@@ -19,6 +28,8 @@ import type { DaemonConfig } from './config.js';
 export class Daemon {
   private lock: DataRootLock;
   private server?: ApiServer;
+  private containers?: ContainerService;
+  private exits?: ExitWatcher;
 
   constructor(private readonly cfg: DaemonConfig) {
     this.lock = new DataRootLock(cfg.dataRoot);
@@ -37,13 +48,31 @@ export class Daemon {
     await layers.init();
     await imageStore.init();
     const images = new ImageService(imageStore, layers, content);
+
+    const layout = new Layout(cfg.dataRoot, cfg.execRoot);
+    const runc = new Runc(cfg.runtime, layout.runcRoot);
+    const exits = new ExitWatcher(layout.exits);
+    this.exits = exits;
+    exits.start();
+    const events = new EventLog();
+    const logDefaults = parseLogOpts(cfg.logOpts, { maxSize: 10 * 1024 * 1024, maxFiles: 3 });
+    let hostResolvConf = '';
+    try { hostResolvConf = readFileSync('/etc/resolv.conf', 'utf8'); } catch { /* none on the host */ }
+    const containers = new ContainerService(layout, images, runc, exits, events, {
+      conmon: cfg.conmon, runtime: cfg.runtime, cgroupParent: cfg.cgroupParent, initPath: cfg.initPath,
+      logMaxSize: logDefaults.maxSize, logMaxFiles: logDefaults.maxFiles, seccomp: cfg.seccomp, hostResolvConf,
+    });
+    this.containers = containers;
+    images.setUsage(containers);
+    await containers.restore();
     const orphans = await images.collectGarbage();
     if (orphans) log.info('removed unreferenced layers', { count: orphans });
+    const execs = new ExecService(containers, runc, layout);
 
     const system = new SystemInfo({
       dataRoot: cfg.dataRoot,
       debug: () => cfg.debug,
-      counts: () => ({ images: images.counts().images, containers: 0, running: 0, paused: 0, stopped: 0 }),
+      counts: () => ({ images: images.counts().images, ...containers.counts() }),
       runtimes: { runc: { path: 'runc' } },
       defaultRuntime: 'runc',
     });
@@ -51,6 +80,7 @@ export class Daemon {
     const router = new Router();
     systemRoutes(router, system);
     imageRoutes(router, images);
+    containerRoutes(router, containers, execs);
 
     this.server = new ApiServer(router, { version: BERTH_VERSION, experimental: false });
     mkdirSync(join(cfg.socket, '..'), { recursive: true });
@@ -60,6 +90,8 @@ export class Daemon {
   }
 
   async stop(): Promise<void> {
+    this.containers?.shutdown();
+    this.exits?.stop();
     if (this.server?.http.listening) {
       await this.server.close();
       rmSync(this.cfg.socket, { force: true });

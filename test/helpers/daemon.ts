@@ -1,7 +1,7 @@
 // A real berthd on temporary roots and socket, driven through the berth CLI and the real docker
 // CLI. Every test daemon is stopped and its directories removed, even when a test fails.
 import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'node:http';
@@ -19,17 +19,20 @@ export class TestDaemon {
   readonly socket: string;
   private proc?: ChildProcess;
   logs = '';
+  /** Each test daemon puts its containers under its own cgroup, so leak checks are exact. */
+  readonly cgroupParent: string;
 
   constructor(name = 'bt') {
     this.dir = mkdtempSync(`/tmp/${name}-`);
     this.dataRoot = join(this.dir, 'data');
     this.execRoot = join(this.dir, 'exec');
     this.socket = join(this.dir, 'berth.sock');
+    this.cgroupParent = `berth-test-${this.dir.split('/').pop()}`;
     mkdirSync(join(this.dir, 'docker-config'), { recursive: true });
   }
 
   async start(extra: string[] = []): Promise<void> {
-    this.proc = spawn(process.execPath, [BERTHD, '-H', `unix://${this.socket}`, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--log-level', 'debug', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = spawn(process.execPath, [BERTHD, '-H', `unix://${this.socket}`, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--log-level', 'debug', '--cgroup-parent', this.cgroupParent, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc.stdout!.on('data', (d) => { this.logs += d; });
     this.proc.stderr!.on('data', (d) => { this.logs += d; });
     const deadline = Date.now() + 15_000;
@@ -58,9 +61,31 @@ export class TestDaemon {
     return done;
   }
 
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
   async cleanup(): Promise<void> {
     await this.stop();
+    // Containers outlive berthd by design; a test's containers must not outlive the test.
+    for (const pid of conmonPids(this.execRoot)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+    spawnSync('sh', ['-c', `for r in $(ls ${this.execRoot}/runc 2>/dev/null); do runc --root ${this.execRoot}/runc delete --force $r; done`]);
+    for (const m of mountsUnder(this.dir).reverse()) spawnSync('umount', ['-l', m]);
+    for (const c of cgroupDirs(this.cgroupParent)) spawnSync('sh', ['-c', `find ${c} -depth -type d -exec rmdir {} \\; 2>/dev/null`]);
     rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** What this daemon's containers left behind: mounts, conmon processes, cgroup dirs. */
+  leaks(): { mounts: string[]; conmons: number[]; cgroups: string[] } {
+    return { mounts: mountsUnder(this.dir), conmons: conmonPids(this.execRoot), cgroups: cgroupDirs(this.cgroupParent) };
+  }
+
+  berthAsync(args: string[], opts: { input?: string | Buffer } = {}): Promise<RunResult> {
+    return runAsync(process.execPath, [BERTH, ...args], this.env(), opts.input);
+  }
+
+  dockerAsync(args: string[], opts: { input?: string | Buffer } = {}): Promise<RunResult> {
+    return runAsync('docker', args, this.env(), opts.input);
   }
 
   env(): NodeJS.ProcessEnv {
@@ -91,6 +116,44 @@ export class TestDaemon {
   readJson(rel: string): unknown {
     return JSON.parse(readFileSync(join(this.dataRoot, rel), 'utf8'));
   }
+}
+
+export function runAsync(cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string | Buffer): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout!.on('data', (d) => { stdout += d; });
+    p.stderr!.on('data', (d) => { stderr += d; });
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    p.stdin!.end(input);
+  });
+}
+
+export function mountsUnder(dir: string): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m) => m && m.startsWith(dir + '/'));
+}
+
+export function conmonPids(execRoot: string): number[] {
+  const out: number[] = [];
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
+      if (cmd.startsWith('/usr/bin/conmon\0') && cmd.includes(execRoot + '/')) out.push(Number(p));
+    } catch { /* exited */ }
+  }
+  return out;
+}
+
+export function cgroupDirs(parent: string): string[] {
+  const out: string[] = [];
+  for (const h of readdirSync('/sys/fs/cgroup')) {
+    const p = join('/sys/fs/cgroup', h, parent);
+    if (existsSync(p)) out.push(p);
+  }
+  return out;
 }
 
 function toResult(r: SpawnSyncReturns<Buffer>): RunResult {

@@ -1,0 +1,772 @@
+// Containers: the records, their lifecycle through conmon and runc, and the state machine that
+// keeps both consistent across concurrent requests and daemon restarts.
+import { closeSync, constants as fsc, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { conflict, invalidParameter, isBerthError, notFound, BerthError, errorMessage } from '../common/errors.js';
+import { log } from '../common/log.js';
+import type { ImageService } from '../image/service.js';
+import { imageSize } from '../image/views.js';
+import { hexOf } from '../common/digest.js';
+import { mountOverlay, unmount } from '../runtime/overlay.js';
+import { startConmon, monitorAlive, RuntimeCreateError } from '../runtime/conmon.js';
+import { AttachConnection } from '../runtime/attach.js';
+import type { ExitWatcher, ExitRecord } from '../runtime/exit-watcher.js';
+import type { Runc } from '../runtime/runc.js';
+import { removeCgroup } from '../runtime/cgroups.js';
+import { buildSpec, specJson, type OciSpec } from '../runtime/spec.js';
+import { hostRlimits } from '../runtime/host-limits.js';
+import { hostsFile, resolvConf, hostnameFile } from './etc-files.js';
+import { resolveUser, ensureWorkdir } from './user.js';
+import { AttachHub, type AttachClient } from './attach-hub.js';
+import { mergeImageConfig, networkChoice, pathAndArgs, validateHostConfig, type CreateBody } from './create-config.js';
+import { ContainerStore } from './store.js';
+import type { Layout } from './paths.js';
+import type { EventLog } from './events.js';
+import { parseSignal, SIGKILL } from './signals.js';
+import { directorySize } from './size.js';
+import { ZERO_TIME, type ContainerRecord, type HostConfig } from './types.js';
+import { generateName, newContainerId, validateName } from './name.js';
+import { PrefixIndex } from './prefix-index.js';
+import { inspectOf, summaryOf } from './views.js';
+import { listContainers, pruneFilter } from './list.js';
+import { LogRotator, parseLogOpts } from './logs/rotator.js';
+
+export interface RuntimeConfig {
+  conmon: string;
+  runtime: string;
+  cgroupParent: string;
+  initPath: string;
+  logMaxSize: number;
+  logMaxFiles: number;
+  seccomp: boolean;
+  hostResolvConf: string;
+}
+
+interface Live {
+  rec: ContainerRecord;
+  lock: Promise<void>;
+  hub: AttachHub;
+  exitWaiters: Array<(code: number) => void>;
+  removeWaiters: Array<(code: number) => void>;
+  rotator?: LogRotator;
+  spec?: OciSpec;
+  removing: boolean;
+  removed: boolean;
+  execIds: Set<string>;
+}
+
+export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
+
+const nowIso = () => new Date().toISOString().replace(/\.(\d{3})Z$/, (_m, ms: string) => `.${ms}000000Z`);
+
+export class ContainerService {
+  private readonly live = new Map<string, Live>();
+  private readonly index = new PrefixIndex();
+  private readonly store: ContainerStore;
+  private readonly hostHosts: string;
+
+  constructor(
+    private readonly layout: Layout,
+    private readonly images: ImageService,
+    private readonly runc: Runc,
+    private readonly exits: ExitWatcher,
+    readonly events: EventLog,
+    private readonly cfg: RuntimeConfig,
+  ) {
+    this.store = new ContainerStore(layout);
+    try { this.hostHosts = readFileSync('/etc/hosts', 'utf8'); } catch { this.hostHosts = ''; }
+    for (const d of [layout.containers, layout.bundles, layout.exits, layout.sockets, layout.runcRoot, layout.tmp]) {
+      mkdirSync(d, { recursive: true, mode: 0o711 });
+    }
+  }
+
+  // ---- lookup ------------------------------------------------------------------------------
+
+  private get(nameOrId: string): Live {
+    const id = this.index.resolve(nameOrId);
+    const l = this.live.get(id);
+    if (!l || l.removed) throw notFound(`No such container: ${nameOrId}`);
+    return l;
+  }
+
+  /** The record, for other services (networking, exec, images in use). */
+  record(nameOrId: string): ContainerRecord {
+    return this.get(nameOrId).rec;
+  }
+
+  all(): ContainerRecord[] {
+    return [...this.live.values()].filter((l) => !l.removed).map((l) => l.rec);
+  }
+
+  counts(): { containers: number; running: number; paused: number; stopped: number } {
+    let running = 0, paused = 0, stopped = 0;
+    for (const r of this.all()) {
+      if (r.State.Paused) paused++;
+      else if (r.State.Running) running++;
+      else stopped++;
+    }
+    return { containers: running + paused + stopped, running, paused, stopped };
+  }
+
+  containersUsing(imageId: string): Array<{ id: string; running: boolean }> {
+    return this.all().filter((r) => r.Image === imageId).map((r) => ({ id: r.Id, running: r.State.Running }));
+  }
+
+  chainsInUse(): Set<string> {
+    const s = new Set<string>();
+    for (const r of this.all()) for (const c of r.Layers) s.add(c);
+    return s;
+  }
+
+  private async locked<T>(l: Live, fn: () => Promise<T>): Promise<T> {
+    const prev = l.lock;
+    let release!: () => void;
+    l.lock = new Promise((r) => { release = r; });
+    await prev;
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+
+  private attrs(rec: ContainerRecord, extra: Record<string, string> = {}): Record<string, string> {
+    return { ...(rec.Config.Labels ?? {}), image: rec.Config.Image ?? '', name: rec.Name.slice(1), ...extra };
+  }
+
+  // ---- create ------------------------------------------------------------------------------
+
+  async create(name: string | undefined, body: CreateBody): Promise<{ Id: string; Warnings: string[] }> {
+    if (!body || typeof body !== 'object') throw invalidParameter('config cannot be empty in order to create a container');
+    const { HostConfig: hc = {}, NetworkingConfig: _nc, ...user } = body;
+    const hostConfig: HostConfig = { ...hc };
+    if (!user.Image) throw invalidParameter('no image specified');
+    const image = this.images.resolve(user.Image);
+    validateHostConfig(hostConfig);
+    const net = networkChoice(hostConfig.NetworkMode);
+    if (!hostConfig.NetworkMode || hostConfig.NetworkMode === 'default') hostConfig.NetworkMode = 'bridge';
+    if (net.kind === 'container') this.get(net.ref);
+    const logOpts = parseLogOpts(hostConfig.LogConfig?.Config ?? {}, { maxSize: this.cfg.logMaxSize, maxFiles: this.cfg.logMaxFiles });
+    void logOpts;
+    if (hostConfig.LogConfig?.Type && !['json-file', 'k8s-file', 'local'].includes(hostConfig.LogConfig.Type)) {
+      throw invalidParameter(`logging driver "${hostConfig.LogConfig.Type}" is not supported by berth`);
+    }
+    hostConfig.LogConfig = { Type: 'json-file', Config: hostConfig.LogConfig?.Config ?? {} };
+
+    const config = mergeImageConfig(user, image.config.config);
+    const { path, args } = pathAndArgs(config);
+    const id = newContainerId();
+    if (!config.Hostname) config.Hostname = id.slice(0, 12);
+    config.Image = user.Image;
+
+    let fullName: string;
+    if (name) {
+      validateName(name);
+      fullName = name.startsWith('/') ? name : `/${name}`;
+      this.reserveName(fullName, id);
+    } else {
+      fullName = this.uniqueName(id);
+    }
+    const rec: ContainerRecord = {
+      Id: id, Name: fullName, Created: nowIso(), Path: path, Args: args, Config: config, HostConfig: hostConfig,
+      Image: image.record.id, ImageRef: user.Image,
+      State: { Status: 'created', Running: false, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: 0, ExitCode: 0, Error: '', StartedAt: ZERO_TIME, FinishedAt: ZERO_TIME },
+      RestartCount: 0, Layers: this.images.store.chainOf(image).slice().reverse(), MountLabel: '', ProcessLabel: '', AppArmorProfile: '',
+    };
+    const live = this.track(rec);
+    try {
+      const p = this.layout.of(id);
+      await mkdir(p.upper, { recursive: true, mode: 0o755 });
+      await mkdir(p.work, { recursive: true, mode: 0o700 });
+      await this.writeEtcFiles(rec);
+      await this.store.save(rec);
+    } catch (e) {
+      this.untrack(live);
+      await this.store.removeFiles(id).catch(() => {});
+      throw e;
+    }
+    this.events.emit('container', 'create', id, this.attrs(rec));
+    return { Id: id, Warnings: [] };
+  }
+
+  private reserveName(fullName: string, id: string): void {
+    const holder = this.index.byName(fullName);
+    if (holder) {
+      throw conflict(`Conflict. The container name "${fullName}" is already in use by container "${holder}". You have to remove (or rename) that container to be able to reuse that name.`);
+    }
+    void id;
+  }
+
+  private uniqueName(id: string): string {
+    for (let retry = 0; retry < 10; retry++) {
+      const n = `/${generateName(retry)}`;
+      if (!this.index.byName(n)) return n;
+    }
+    return `/${id.slice(0, 12)}`;
+  }
+
+  private track(rec: ContainerRecord): Live {
+    const l: Live = {
+      rec, lock: Promise.resolve(), hub: new AttachHub(Boolean(rec.Config.StdinOnce)), exitWaiters: [], removeWaiters: [],
+      removing: false, removed: false, execIds: new Set(),
+    };
+    this.live.set(rec.Id, l);
+    this.index.add(rec.Id, rec.Name);
+    return l;
+  }
+
+  private untrack(l: Live): void {
+    l.removed = true;
+    this.live.delete(l.rec.Id);
+    this.index.remove(l.rec.Id, l.rec.Name);
+  }
+
+  private async writeEtcFiles(rec: ContainerRecord): Promise<void> {
+    const p = this.layout.of(rec.Id);
+    const h = rec.HostConfig;
+    const mode = h.NetworkMode ?? 'bridge';
+    await writeFile(p.hostname, hostnameFile(rec.Config.Hostname ?? ''));
+    await writeFile(p.hosts, mode === 'host' && !(h.ExtraHosts?.length)
+      ? this.hostHosts
+      : hostsFile({ hostname: rec.Config.Hostname ?? '', domainname: rec.Config.Domainname ?? '', extraHosts: h.ExtraHosts ?? [], networkMode: mode }));
+    await writeFile(p.resolvConf, resolvConf(this.cfg.hostResolvConf, { dns: h.Dns ?? [], dnsSearch: h.DnsSearch ?? [], dnsOptions: h.DnsOptions ?? [], networkMode: mode }));
+  }
+
+  // ---- start -------------------------------------------------------------------------------
+
+  async start(nameOrId: string): Promise<void> {
+    const l = this.get(nameOrId);
+    await this.locked(l, async () => {
+      try {
+        await this.startLocked(l);
+      } catch (e) {
+        // As Docker: an --rm container that cannot start is removed (`docker run` waits for it).
+        if (l.rec.HostConfig.AutoRemove && !l.removed && !(e instanceof BerthError && e.code === 'NotModified')) {
+          await this.removeLocked(l, { volumes: true }).catch(() => {});
+        }
+        throw e;
+      }
+    });
+  }
+
+  private async startLocked(l: Live): Promise<void> {
+    const rec = l.rec;
+    if (l.removing || l.removed) throw conflict(`cannot start container ${rec.Id}: removal in progress`);
+    if (rec.State.Paused) throw conflict(`cannot start a paused container, try unpause instead`);
+    if (rec.State.Running) throw new BerthError('NotModified', 'container already started');
+    const p = this.layout.of(rec.Id);
+    const cgroupsPath = `${this.cfg.cgroupParent}/${rec.Id}`;
+    let mounted = false;
+    let conmonUp = false;
+    try {
+      await mountOverlay({
+        layersRoot: this.layout.layersRoot, lowers: rec.Layers.map((c) => `${hexOf(c)}/diff`),
+        upper: p.upper, work: p.work, target: p.merged, volatile: Boolean(rec.HostConfig.AutoRemove),
+      });
+      mounted = true;
+      const spec = this.specFor(rec, p.merged, cgroupsPath);
+      l.spec = spec;
+      await mkdir(p.bundle, { recursive: true });
+      await writeFile(`${p.bundle}/config.json`, specJson(spec));
+      rmSync(`${p.bundle}/oom`, { force: true });
+      this.exits.remove(rec.Id);
+      const started = await startConmon({
+        conmon: this.cfg.conmon, runtime: this.cfg.runtime, runtimeRoot: this.layout.runcRoot, id: rec.Id,
+        name: rec.Name.slice(1), bundle: p.bundle, logPath: p.log, exitDir: this.layout.exits, socketDir: this.layout.sockets,
+        stdin: Boolean(rec.Config.OpenStdin), tty: Boolean(rec.Config.Tty),
+        leaveStdinOpen: Boolean(rec.Config.OpenStdin) && !rec.Config.StdinOnce, tmpDir: this.layout.tmp,
+      });
+      conmonUp = true;
+      if (l.hub.wantsConnection) l.hub.connect(await AttachConnection.connect(p.bundle));
+      this.exits.watchFor(rec.Id, (e) => void this.onExit(l, e));
+      await this.runc.start(rec.Id);
+      rec.State = {
+        ...rec.State, Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false,
+        Pid: started.containerPid, ExitCode: 0, Error: '', StartedAt: nowIso(), FinishedAt: rec.State.FinishedAt,
+      };
+      rec.Monitor = { conmonPid: started.conmonPid, conmonStartTime: started.conmonStartTime, containerPid: started.containerPid };
+      rec.HasBeenManuallyStopped = false;
+      this.startRotator(l);
+      this.events.emit('container', 'start', rec.Id, this.attrs(rec));
+      await this.store.save(rec);
+    } catch (e) {
+      this.exits.unwatch(rec.Id);
+      l.hub.close();
+      if (conmonUp) {
+        await this.runc.kill(rec.Id, 'KILL').catch(() => false);
+        await this.waitExitFile(rec.Id, 2000);
+        await this.runc.delete(rec.Id).catch(() => {});
+      }
+      if (mounted) await unmount(p.merged).catch(() => {});
+      removeCgroup(cgroupsPath);
+      rmSync(p.bundle, { recursive: true, force: true });
+      this.exits.remove(rec.Id);
+      throw this.startError(rec, e);
+    }
+  }
+
+  /** moby's translateContainerdStartErr: 127 for a missing command, 126 for permission, else 128. */
+  private startError(rec: ContainerRecord, e: unknown): Error {
+    if (isBerthError(e) && e.code !== 'SystemError') return e;
+    const raw = errorMessage(e);
+    const desc = e instanceof RuntimeCreateError
+      ? `failed to create task for container: failed to create shim task: OCI runtime create failed: ${raw}: unknown`
+      : raw;
+    const lower = desc.toLowerCase();
+    let code = 128;
+    let err: BerthError = new BerthError('SystemError', desc);
+    if (lower.includes('executable file not found') || lower.includes('no such file or directory')) {
+      code = 127; err = invalidParameter(desc);
+    } else if (lower.includes('permission denied')) {
+      code = 126; err = invalidParameter(desc);
+    } else if (lower.includes('not a directory')) {
+      err = invalidParameter(`${desc}: Are you trying to mount a directory onto a file (or vice-versa)? Check if the specified host path exists and is the expected type`);
+    }
+    rec.State = { ...rec.State, Status: rec.State.StartedAt === ZERO_TIME ? 'created' : 'exited', Running: false, Pid: 0, ExitCode: code, Error: desc };
+    void this.store.save(rec).catch(() => {});
+    return err;
+  }
+
+  private specFor(rec: ContainerRecord, rootfs: string, cgroupsPath: string): OciSpec {
+    const hc = rec.HostConfig;
+    const user = resolveUser(rootfs, rec.Config.User ?? '', hc.GroupAdd ?? []);
+    const cwd = rec.Config.WorkingDir || '/';
+    if (cwd !== '/') ensureWorkdir(rootfs, cwd, 0, 0);
+    const net = networkChoice(hc.NetworkMode);
+    let networkMode: 'host' | 'none' | 'private' | { netnsPath: string } = net.kind === 'host' ? 'host' : net.kind === 'none' ? 'none' : 'private';
+    if (net.kind === 'container') {
+      const other = this.get(net.ref).rec;
+      if (!other.State.Running) throw conflict(`cannot join network of a non running container: ${other.Id}`);
+      networkMode = { netnsPath: `/proc/${other.State.Pid}/ns/net` };
+    }
+    const argv = [rec.Path, ...rec.Args];
+    const p = this.layout.of(rec.Id);
+    const init = hc.Init === true;
+    return buildSpec({
+      id: rec.Id,
+      args: init ? ['/sbin/docker-init', '--', ...argv] : argv,
+      env: rec.Config.Env ?? [],
+      cwd,
+      user,
+      tty: Boolean(rec.Config.Tty),
+      openStdin: Boolean(rec.Config.OpenStdin),
+      hostname: rec.Config.Hostname ?? '',
+      domainname: rec.Config.Domainname,
+      rootfsPath: rootfs,
+      hostConfig: hc,
+      networkMode,
+      etcFiles: { hosts: p.hosts, hostname: p.hostname, resolvConf: p.resolvConf },
+      initPath: init ? this.cfg.initPath : undefined,
+      cgroupsPath,
+      hostRlimits: hostRlimits(),
+      // undefined lets the spec builder apply SecurityOpt (seccomp=…) or the default profile.
+      seccomp: this.cfg.seccomp ? undefined : null,
+      stopSignal: rec.Config.StopSignal,
+    });
+  }
+
+  private startRotator(l: Live): void {
+    const opts = parseLogOpts(l.rec.HostConfig.LogConfig?.Config ?? {}, { maxSize: this.cfg.logMaxSize, maxFiles: this.cfg.logMaxFiles });
+    if (!(opts.maxSize > 0)) return;
+    const bundle = this.layout.of(l.rec.Id).bundle;
+    l.rotator = new LogRotator({
+      path: this.layout.of(l.rec.Id).log, maxSize: opts.maxSize, maxFiles: opts.maxFiles,
+      reopen: () => writeCtl(bundle, '2 0 0\n'),
+    });
+    l.rotator.start();
+  }
+
+  private waitExitFile(id: string, ms: number): Promise<ExitRecord | undefined> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => { this.exits.unwatch(id); resolve(undefined); }, ms);
+      this.exits.watchFor(id, (e) => { clearTimeout(t); resolve(e); });
+    });
+  }
+
+  // ---- exit --------------------------------------------------------------------------------
+
+  private async onExit(l: Live, e: ExitRecord): Promise<void> {
+    await this.locked(l, async () => {
+      const rec = l.rec;
+      if (!rec.State.Running) return;
+      const p = this.layout.of(rec.Id);
+      const oom = existsSync(`${p.bundle}/oom`);
+      rec.State = {
+        ...rec.State, Status: 'exited', Running: false, Paused: false, Restarting: false, Pid: 0,
+        ExitCode: e.code < 0 ? 255 : e.code, OOMKilled: oom, FinishedAt: isoOf(e.at),
+      };
+      const waiters = l.exitWaiters.splice(0);
+      for (const w of waiters) w(rec.State.ExitCode);
+      if (oom) this.events.emit('container', 'oom', rec.Id, this.attrs(rec));
+      this.events.emit('container', 'die', rec.Id, this.attrs(rec, { exitCode: String(rec.State.ExitCode) }));
+      l.rotator?.stop();
+      l.rotator = undefined;
+      if (rec.HostConfig.AutoRemove) {
+        await this.removeLocked(l, { volumes: true });
+        return;
+      }
+      await this.store.save(rec);
+      await this.releaseRun(rec);
+    });
+  }
+
+  /** Everything a finished run leaves: runc's state, the mount, the cgroup, the bundle. */
+  private async releaseRun(rec: ContainerRecord): Promise<void> {
+    const p = this.layout.of(rec.Id);
+    await this.runc.delete(rec.Id).catch((e) => log.warn('runc delete failed', { id: rec.Id, error: errorMessage(e) }));
+    await unmount(p.merged).catch((e) => log.warn('umount failed', { id: rec.Id, error: errorMessage(e) }));
+    removeCgroup(`${this.cfg.cgroupParent}/${rec.Id}`);
+    rmSync(p.bundle, { recursive: true, force: true });
+    rmSync(`${this.layout.sockets}/${rec.Id}`, { force: true });
+    this.exits.remove(rec.Id);
+  }
+
+  // ---- stop / kill / restart ----------------------------------------------------------------
+
+  private nextExit(l: Live): Promise<number> {
+    return new Promise((resolve) => l.exitWaiters.push(resolve));
+  }
+
+  async stop(nameOrId: string, opts: { timeout?: number; signal?: string }): Promise<void> {
+    const l = this.get(nameOrId);
+    const rec = l.rec;
+    if (!rec.State.Running) throw new BerthError('NotModified', 'container already stopped');
+    rec.HasBeenManuallyStopped = true;
+    await this.stopRunning(l, opts);
+    this.events.emit('container', 'stop', rec.Id, this.attrs(rec));
+  }
+
+  private async stopRunning(l: Live, opts: { timeout?: number; signal?: string }): Promise<void> {
+    const rec = l.rec;
+    const sig = parseSignal(opts.signal || rec.Config.StopSignal || 'SIGTERM');
+    const timeout = opts.timeout ?? rec.Config.StopTimeout ?? 10;
+    const exited = this.nextExit(l);
+    if (rec.State.Paused && sig !== SIGKILL) {
+      // A frozen container handles TERM only once thawed.
+      await this.runc.resume(rec.Id).catch(() => {});
+      rec.State.Paused = false;
+    }
+    this.events.emit('container', 'kill', rec.Id, this.attrs(rec, { signal: String(sig) }));
+    const sent = await this.runc.kill(rec.Id, String(sig)).catch(() => false);
+    if (sent && timeout !== 0) {
+      const done = timeout < 0 ? await exited.then(() => true) : await Promise.race([exited.then(() => true), delay(timeout * 1000).then(() => false)]);
+      if (done) return;
+    }
+    if (!rec.State.Running) return;
+    this.events.emit('container', 'kill', rec.Id, this.attrs(rec, { signal: String(SIGKILL) }));
+    await this.runc.kill(rec.Id, 'KILL', true).catch(() => false);
+    await Promise.race([exited, delay(10_000)]);
+  }
+
+  async kill(nameOrId: string, signal?: string): Promise<void> {
+    const l = this.get(nameOrId);
+    const rec = l.rec;
+    const sig = parseSignal(signal || 'SIGKILL');
+    if (!rec.State.Running) throw conflict(`cannot kill container: ${nameOrId}: container ${rec.Id} is not running`);
+    if (sig === SIGKILL) rec.HasBeenManuallyStopped = true;
+    this.events.emit('container', 'kill', rec.Id, this.attrs(rec, { signal: String(sig) }));
+    const exited = sig === SIGKILL ? this.nextExit(l) : undefined;
+    const sent = await this.runc.kill(rec.Id, String(sig));
+    if (!sent) throw conflict(`cannot kill container: ${nameOrId}: container ${rec.Id} is not running`);
+    if (exited) await Promise.race([exited, delay(10_000)]);
+  }
+
+  async restart(nameOrId: string, opts: { timeout?: number; signal?: string }): Promise<void> {
+    const l = this.get(nameOrId);
+    if (l.rec.State.Running) {
+      await this.stopRunning(l, opts);
+      this.events.emit('container', 'stop', l.rec.Id, this.attrs(l.rec));
+    }
+    await this.locked(l, () => this.startLocked(l));
+    this.events.emit('container', 'restart', l.rec.Id, this.attrs(l.rec));
+  }
+
+  // ---- wait --------------------------------------------------------------------------------
+
+  /**
+   * Registers the waiter synchronously, before the caller replies with its headers: `docker run`
+   * sends wait before start, and must not miss an exit that happens right after.
+   */
+  wait(nameOrId: string, condition: WaitCondition): Promise<number> {
+    const l = this.get(nameOrId);
+    if (condition === 'removed') return new Promise((resolve) => l.removeWaiters.push(resolve));
+    if (condition === 'not-running' && !l.rec.State.Running) return Promise.resolve(l.rec.State.ExitCode);
+    return this.nextExit(l);
+  }
+
+  // ---- remove ------------------------------------------------------------------------------
+
+  async remove(nameOrId: string, opts: { force?: boolean; volumes?: boolean }): Promise<void> {
+    const l = this.get(nameOrId);
+    if (l.removing) throw conflict(`removal of container ${nameOrId} is already in progress`);
+    if (l.rec.State.Running && !opts.force) {
+      if (l.rec.State.Paused) throw conflict(`cannot remove container "${l.rec.Name}": container is paused and must be unpaused first`);
+      throw conflict(`cannot remove container "${l.rec.Name}": container is running: stop the container before removing or force remove`);
+    }
+    l.removing = true;
+    try {
+      // A start may be in flight (it holds the lock): kill whatever runs, then remove under the
+      // lock, and go round again if a start slipped in between.
+      for (;;) {
+        if (l.rec.State.Running) {
+          l.rec.HasBeenManuallyStopped = true;
+          const exited = this.nextExit(l);
+          await this.runc.kill(l.rec.Id, 'KILL', true).catch(() => false);
+          await Promise.race([exited, delay(10_000)]);
+        }
+        const done = await this.locked(l, async () => {
+          if (l.removed) return true;
+          if (l.rec.State.Running) return false;
+          await this.removeLocked(l, opts);
+          return true;
+        });
+        if (done) break;
+      }
+    } finally {
+      l.removing = false;
+    }
+  }
+
+  /** Removal is logical first (the name and id are free, waiters answered), then physical. */
+  private async removeLocked(l: Live, _opts: { volumes?: boolean }): Promise<void> {
+    const rec = l.rec;
+    if (rec.State.Running) throw conflict(`cannot remove container "${rec.Name}": container is running: stop the container before removing or force remove`);
+    rec.State.Status = 'removing';
+    this.untrack(l);
+    l.hub.close();
+    for (const w of l.removeWaiters.splice(0)) w(rec.State.ExitCode);
+    for (const w of l.exitWaiters.splice(0)) w(rec.State.ExitCode);
+    this.events.emit('container', 'destroy', rec.Id, this.attrs(rec));
+    await this.store.flush(rec.Id);
+    // The record goes first: a crash from here on leaves only files the startup sweep removes.
+    rmSync(this.layout.of(rec.Id).record, { force: true });
+    await this.releaseRun(rec);
+    await this.store.removeFiles(rec.Id);
+  }
+
+  async prune(filters: string | undefined): Promise<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }> {
+    const keep = pruneFilter(filters);
+    const deleted: string[] = [];
+    let reclaimed = 0;
+    for (const l of [...this.live.values()]) {
+      if (l.removed || l.rec.State.Running || !keep(l.rec)) continue;
+      const size = await directorySize(this.layout.of(l.rec.Id).upper);
+      try {
+        await this.remove(l.rec.Id, {});
+        deleted.push(l.rec.Id);
+        reclaimed += size;
+      } catch (e) {
+        log.warn('prune: cannot remove container', { id: l.rec.Id, error: errorMessage(e) });
+      }
+    }
+    if (deleted.length) this.events.emit('container', 'prune', '', { reclaimed: String(reclaimed) });
+    return { ContainersDeleted: deleted.length ? deleted : null, SpaceReclaimed: reclaimed };
+  }
+
+  // ---- rename ------------------------------------------------------------------------------
+
+  async rename(nameOrId: string, newName: string): Promise<void> {
+    const l = this.get(nameOrId);
+    if (!newName) throw invalidParameter('Neither old nor new names may be empty');
+    validateName(newName);
+    const full = newName.startsWith('/') ? newName : `/${newName}`;
+    const old = l.rec.Name;
+    if (full === old) throw invalidParameter('Renaming a container with the same name as its current name');
+    this.reserveName(full, l.rec.Id);
+    this.index.rename(l.rec.Id, old, full);
+    l.rec.Name = full;
+    try {
+      await this.store.save(l.rec);
+    } catch (e) {
+      this.index.rename(l.rec.Id, full, old);
+      l.rec.Name = old;
+      throw e;
+    }
+    this.events.emit('container', 'rename', l.rec.Id, this.attrs(l.rec, { oldName: old }));
+  }
+
+  // ---- views -------------------------------------------------------------------------------
+
+  private async sizes(rec: ContainerRecord): Promise<{ sizeRw: number; sizeRootFs: number }> {
+    const sizeRw = await directorySize(this.layout.of(rec.Id).upper);
+    const img = this.images.store.get(rec.Image);
+    const base = img ? imageSize(img, this.images.layers, this.images.store) : 0;
+    return { sizeRw, sizeRootFs: sizeRw + base };
+  }
+
+  async inspect(nameOrId: string, size: boolean, version: number): Promise<Record<string, unknown>> {
+    const l = this.get(nameOrId);
+    const p = this.layout.of(l.rec.Id);
+    const s = size ? await this.sizes(l.rec) : undefined;
+    return inspectOf(l.rec, {
+      paths: {
+        resolvConf: p.resolvConf, hostname: p.hostname, hosts: p.hosts, log: p.log,
+        lower: l.rec.Layers.map((c) => this.images.layers.diffPath(c)).join(':'), merged: p.merged, upper: p.upper, work: p.work,
+      },
+      execIds: [...l.execIds],
+      sizeRw: s?.sizeRw, sizeRootFs: s?.sizeRootFs,
+    }, version);
+  }
+
+  async list(opts: { all: boolean; limit?: number; size: boolean; filters?: string }): Promise<unknown[]> {
+    const recs = this.all();
+    const sizes = new Map<string, { sizeRw: number; sizeRootFs: number }>();
+    if (opts.size) for (const r of recs) sizes.set(r.Id, await this.sizes(r));
+    return listContainers(recs, opts, {
+      imageLookup: (ref: string) => this.images.store.lookup(ref)?.record.id,
+      size: (r: ContainerRecord) => sizes.get(r.Id) ?? { sizeRw: 0, sizeRootFs: 0 },
+    });
+  }
+
+  summary(rec: ContainerRecord): unknown {
+    return summaryOf(rec, { imageName: rec.Config.Image ?? '' });
+  }
+
+  // ---- attach ------------------------------------------------------------------------------
+
+  /** Adds an API client to the container's output; connects to conmon now if it is running. */
+  async attach(nameOrId: string, client: AttachClient): Promise<{ hub: AttachHub; detach: () => void; rec: ContainerRecord }> {
+    const l = this.get(nameOrId);
+    const rec = l.rec;
+    if (!rec.State.Running && rec.State.StartedAt !== ZERO_TIME && rec.State.Status !== 'created') {
+      throw conflict('You cannot attach to a stopped container, start it first');
+    }
+    if (rec.State.Paused) throw conflict('You cannot attach to a paused container, unpause it first');
+    const detach = l.hub.add(client);
+    if (rec.State.Running && !l.hub.connected) {
+      try {
+        l.hub.connect(await AttachConnection.connect(this.layout.of(rec.Id).bundle));
+      } catch (e) {
+        detach();
+        throw conflict(`cannot attach to container ${rec.Id}: ${errorMessage(e)}`);
+      }
+    }
+    return { hub: l.hub, detach, rec };
+  }
+
+  /** The running container's process spec, the template for exec sessions. */
+  processSpec(nameOrId: string): { rec: ContainerRecord; spec: OciSpec; rootfs: string } {
+    const l = this.get(nameOrId);
+    if (!l.rec.State.Running) throw conflict(`container ${l.rec.Id} is not running`);
+    if (l.rec.State.Paused) throw conflict(`Container ${l.rec.Id} is paused, unpause the container before exec`);
+    if (!l.spec) {
+      l.spec = JSON.parse(readFileSync(`${this.layout.of(l.rec.Id).bundle}/config.json`, 'utf8')) as OciSpec;
+    }
+    return { rec: l.rec, spec: l.spec, rootfs: this.layout.of(l.rec.Id).merged };
+  }
+
+  trackExec(containerId: string, execId: string, add: boolean): void {
+    const l = this.live.get(containerId);
+    if (!l) return;
+    if (add) l.execIds.add(execId);
+    else l.execIds.delete(execId);
+  }
+
+  logFiles(nameOrId: string): { rec: ContainerRecord; path: string; maxFiles: number; stopped: Promise<void> | undefined } {
+    const l = this.get(nameOrId);
+    const opts = parseLogOpts(l.rec.HostConfig.LogConfig?.Config ?? {}, { maxSize: this.cfg.logMaxSize, maxFiles: this.cfg.logMaxFiles });
+    const stopped = l.rec.State.Running ? this.nextExit(l).then(() => undefined) : undefined;
+    return { rec: l.rec, path: this.layout.of(l.rec.Id).log, maxFiles: opts.maxFiles, stopped };
+  }
+
+  // ---- startup and shutdown -----------------------------------------------------------------
+
+  /** Brings every record in line with what conmon and runc say after a (possibly crashed) daemon. */
+  async restore(): Promise<void> {
+    const { records, orphans } = this.store.loadAll();
+    const mounted = mountedUnder(this.layout.containers);
+    for (const id of orphans) {
+      const p = this.layout.of(id);
+      if (mounted.has(p.merged)) await unmount(p.merged).catch(() => {});
+      await this.runc.delete(id, true).catch(() => {});
+      rmSync(p.bundle, { recursive: true, force: true });
+      await this.store.removeFiles(id).catch(() => {});
+    }
+    for (const rec of records) {
+      const l = this.track(rec);
+      const p = this.layout.of(rec.Id);
+      if (rec.State.Running) {
+        const exit = this.exits.read(rec.Id);
+        if (exit) {
+          rec.State = { ...rec.State, Status: 'exited', Running: false, Paused: false, Pid: 0, ExitCode: exit.code < 0 ? 255 : exit.code, FinishedAt: isoOf(exit.at), OOMKilled: existsSync(`${p.bundle}/oom`) };
+          this.events.emit('container', 'die', rec.Id, this.attrs(rec, { exitCode: String(rec.State.ExitCode) }));
+        } else if (rec.Monitor && monitorAlive(rec.Monitor.conmonPid, rec.Monitor.conmonStartTime)) {
+          this.exits.watchFor(rec.Id, (e) => void this.onExit(l, e));
+          this.startRotator(l);
+          continue;
+        } else {
+          // The monitor is gone, and with it the exit code: as Docker does when a shim is lost.
+          await this.runc.kill(rec.Id, 'KILL', true).catch(() => false);
+          rec.State = { ...rec.State, Status: 'exited', Running: false, Paused: false, Pid: 0, ExitCode: 255, FinishedAt: nowIso(), Error: 'container monitor (conmon) exited unexpectedly' };
+        }
+        if (rec.HostConfig.AutoRemove) {
+          await this.removeLocked(l, { volumes: true });
+          continue;
+        }
+        await this.store.save(rec);
+        await this.releaseRun(rec);
+      } else if (rec.HostConfig.AutoRemove && rec.State.StartedAt !== ZERO_TIME) {
+        await this.removeLocked(l, { volumes: true });
+      } else if (mounted.has(p.merged) || existsSync(p.bundle)) {
+        await this.releaseRun(rec);
+      }
+    }
+    // Bundles no record claims (a create that crashed half-way).
+    for (const id of safeReaddir(this.layout.bundles)) {
+      if (!this.live.has(id)) {
+        await this.runc.delete(id, true).catch(() => {});
+        rmSync(`${this.layout.bundles}/${id}`, { recursive: true, force: true });
+      }
+    }
+  }
+
+  /** berthd is stopping: containers keep running under conmon; only our connections go. */
+  shutdown(): void {
+    for (const l of this.live.values()) {
+      l.hub.close();
+      l.rotator?.stop();
+    }
+    removeCgroup(this.cfg.cgroupParent);
+  }
+}
+
+export function writeCtl(bundle: string, msg: string): void {
+  // Non-blocking: opening a FIFO for writing blocks until conmon reads, which would hang a
+  // libuv thread forever if conmon is gone; non-blocking gives ENXIO instead.
+  let fd: number | undefined;
+  try {
+    fd = openSync(`${bundle}/ctl`, fsc.O_WRONLY | fsc.O_NONBLOCK);
+    writeSync(fd, msg);
+  } catch { /* conmon gone */ } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+function isoOf(d: Date): string {
+  return d.toISOString().replace(/\.(\d{3})Z$/, (_m, ms: string) => `.${ms}000000Z`);
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** Mount points below a directory, from one read of mountinfo. */
+function mountedUnder(dir: string): Set<string> {
+  const out = new Set<string>();
+  try {
+    for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+      const mp = line.split(' ')[4];
+      if (mp?.startsWith(dir + '/')) out.add(mp);
+    }
+  } catch { /* no procfs */ }
+  return out;
+}
+

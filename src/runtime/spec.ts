@@ -1,0 +1,522 @@
+// The OCI runtime config (config.json) of a container, as Docker's daemon builds it for runc
+// (moby daemon/oci_linux.go, oci/defaults.go), checked against a real dockerd 20.10 on this host
+// type. Pure apart from two facts of the host read once: cap_last_cap and the cgroup layout.
+// Called for every `run`: constant parts are module-level objects shared between specs, so a spec
+// must be treated as read-only once built.
+import { existsSync, readFileSync } from 'node:fs';
+import { posix } from 'node:path';
+import { invalidParameter } from '../common/errors.js';
+import { containerRlimits, type HostRlimits, type OciRlimit, type Ulimit } from './host-limits.js';
+import { convertProfile, DEFAULT_CAPS, seccompFor, type OciSeccomp, type SeccompProfile } from './seccomp.js';
+
+export { DEFAULT_CAPS };
+
+export type NetworkMode = 'host' | 'none' | 'private' | { netnsPath: string };
+
+/** The HostConfig fields the spec reads (Docker's names; container/types HostConfig fits). */
+export interface SpecHostConfig {
+  CapAdd?: string[] | null;
+  CapDrop?: string[] | null;
+  Privileged?: boolean;
+  ReadonlyRootfs?: boolean;
+  Tmpfs?: Record<string, string> | null;
+  ShmSize?: number;
+  Sysctls?: Record<string, string> | null;
+  Ulimits?: Ulimit[] | null;
+  SecurityOpt?: string[] | null;
+  OomScoreAdj?: number;
+  Memory?: number;
+  MemorySwap?: number;
+  MemoryReservation?: number;
+  MemorySwappiness?: number | null;
+  OomKillDisable?: boolean | null;
+  PidsLimit?: number | null;
+  CpuShares?: number;
+  NanoCpus?: number;
+  CpuPeriod?: number;
+  CpuQuota?: number;
+  CpusetCpus?: string;
+  CpusetMems?: string;
+  BlkioWeight?: number;
+  MaskedPaths?: string[] | null;
+  ReadonlyPaths?: string[] | null;
+}
+
+export interface SpecInput {
+  id: string;
+  /** The final argv (entrypoint + cmd; with --init, ['/sbin/docker-init', '--', ...]). */
+  args: string[];
+  /** The merged image + container env; PATH, HOSTNAME, TERM (tty) and HOME are added if missing. */
+  env: string[];
+  cwd: string;
+  user: { uid: number; gid: number; additionalGids: number[]; home?: string };
+  tty: boolean;
+  openStdin: boolean;
+  hostname: string;
+  domainname?: string;
+  rootfsPath: string;
+  hostConfig: SpecHostConfig;
+  networkMode: NetworkMode;
+  /** Host files bind-mounted at /etc/hosts, /etc/hostname and /etc/resolv.conf. */
+  etcFiles: { hosts: string; hostname: string; resolvConf: string };
+  /** A static init (tini) bound read-only at /sbin/docker-init for --init. */
+  initPath?: string;
+  cgroupsPath: string;
+  /** The daemon's own limits: every rlimit is clamped to their hard values. */
+  hostRlimits: HostRlimits;
+  /**
+   * undefined: from SecurityOpt (seccomp=unconfined → none, a profile's JSON → that profile,
+   * otherwise the default policy); null: none; a profile object, in Docker's format (evaluated
+   * against the container's caps) or OCI's; a function: called with the bounding caps.
+   * Never applied to privileged containers.
+   */
+  seccomp?: OciSeccomp | SeccompProfile | object | null | ((caps: readonly string[]) => OciSeccomp);
+  stopSignal?: string;
+  /** Further mounts (binds, volumes), ordered with the etc files and tmpfs mounts by depth. */
+  mounts?: OciMount[];
+}
+
+export interface OciMount { destination: string; type: string; source: string; options?: string[] }
+export interface OciCapabilities { bounding: string[]; effective: string[]; permitted: string[]; inheritable?: string[]; ambient?: string[] }
+export interface OciProcess {
+  terminal: boolean;
+  user: { uid: number; gid: number; additionalGids: number[] };
+  args: string[];
+  env: string[];
+  cwd: string;
+  capabilities: OciCapabilities;
+  /** hard/soft `Infinity` is RLIM_INFINITY: serialise with specJson. */
+  rlimits: OciRlimit[];
+  noNewPrivileges: boolean;
+  oomScoreAdj: number;
+}
+export interface OciDeviceRule { allow: boolean; type?: string; major?: number; minor?: number; access: string }
+export interface OciResources {
+  devices: OciDeviceRule[];
+  memory?: { limit?: number; reservation?: number; swap?: number; swappiness?: number; disableOOMKiller?: boolean };
+  cpu?: { shares?: number; quota?: number; period?: number; cpus?: string; mems?: string };
+  pids?: { limit: number };
+  blockIO?: { weight: number };
+}
+export interface OciLinux {
+  sysctl?: Record<string, string>;
+  resources: OciResources;
+  cgroupsPath: string;
+  namespaces: Array<{ type: string; path?: string }>;
+  maskedPaths: string[];
+  readonlyPaths: string[];
+  seccomp?: OciSeccomp;
+}
+export interface OciSpec {
+  ociVersion: string;
+  process: OciProcess;
+  root: { path: string; readonly: boolean };
+  hostname: string;
+  mounts: OciMount[];
+  annotations?: Record<string, string>;
+  linux: OciLinux; // last: specJson relies on it
+}
+
+// ---- capabilities ----
+
+/** Linux capability names by number. */
+export const ALL_CAPS: readonly string[] = [
+  'CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP',
+  'LINUX_IMMUTABLE', 'NET_BIND_SERVICE', 'NET_BROADCAST', 'NET_ADMIN', 'NET_RAW', 'IPC_LOCK', 'IPC_OWNER',
+  'SYS_MODULE', 'SYS_RAWIO', 'SYS_CHROOT', 'SYS_PTRACE', 'SYS_PACCT', 'SYS_ADMIN', 'SYS_BOOT', 'SYS_NICE',
+  'SYS_RESOURCE', 'SYS_TIME', 'SYS_TTY_CONFIG', 'MKNOD', 'LEASE', 'AUDIT_WRITE', 'AUDIT_CONTROL', 'SETFCAP',
+  'MAC_OVERRIDE', 'MAC_ADMIN', 'SYSLOG', 'WAKE_ALARM', 'BLOCK_SUSPEND', 'AUDIT_READ', 'PERFMON', 'BPF',
+  'CHECKPOINT_RESTORE',
+].map((c) => `CAP_${c}`);
+
+const readOr = (path: string, fallback: string) => {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return fallback;
+  }
+};
+let hostCaps: { known: Set<string>; all: string[] } | undefined;
+/** The caps this kernel knows, and "all" as the daemon can grant them (its own bounding set). */
+function caps() {
+  if (!hostCaps) {
+    const last = parseInt(readOr('/proc/sys/kernel/cap_last_cap', String(ALL_CAPS.length - 1)), 10);
+    const known = ALL_CAPS.slice(0, Math.min(last, ALL_CAPS.length - 1) + 1);
+    // runc cannot hand out a capability the daemon lacks ("unable to apply caps"); "all" for
+    // --privileged and --cap-add ALL therefore means all that the daemon holds.
+    const bnd = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readOr('/proc/self/status', ''));
+    const mask = bnd ? BigInt(`0x${bnd[1]}`) : -1n;
+    hostCaps = { known: new Set(known), all: known.filter((_, i) => ((mask >> BigInt(i)) & 1n) === 1n) };
+  }
+  return hostCaps;
+}
+
+function normalizeCaps(list: readonly string[] | null | undefined, field: string): string[] {
+  const out: string[] = [];
+  for (const raw of list ?? []) {
+    let c = raw.toUpperCase();
+    if (c !== 'ALL' && !c.startsWith('CAP_')) c = `CAP_${c}`;
+    if (c !== 'ALL' && !caps().known.has(c)) throw invalidParameter(`invalid ${field}: unknown capability: ${JSON.stringify(c)}`);
+    out.push(c);
+  }
+  return out;
+}
+
+/** Checks CapAdd and CapDrop as Docker does at create. */
+export function validateCapabilities(hc: Pick<SpecHostConfig, 'CapAdd' | 'CapDrop'>): void {
+  normalizeCaps(hc.CapAdd, 'CapAdd');
+  normalizeCaps(hc.CapDrop, 'CapDrop');
+}
+
+/** "ALL" on this host: the caps the kernel knows and the daemon holds (shared: do not mutate). */
+export function allCapabilities(): string[] {
+  return caps().all;
+}
+
+/** The container's capability set (Docker's TweakCapabilities). */
+export function containerCapabilities(hc: SpecHostConfig): string[] {
+  if (hc.Privileged) return caps().all;
+  if (!hc.CapAdd?.length && !hc.CapDrop?.length) return DEFAULT_CAPS as string[];
+  const add = normalizeCaps(hc.CapAdd, 'CapAdd');
+  const drop = normalizeCaps(hc.CapDrop, 'CapDrop');
+  if (add.includes('ALL')) return caps().all.filter((c) => !drop.includes(c));
+  const base = drop.includes('ALL') ? [] : DEFAULT_CAPS.filter((c) => !drop.includes(c));
+  for (const c of add) if (!base.includes(c)) base.push(c);
+  return base;
+}
+
+// ---- security options ----
+
+export interface SecurityOptions { noNewPrivileges: boolean; seccomp?: string; apparmor?: string; labels: string[] }
+
+/** HostConfig.SecurityOpt, with Docker's (parseSecurityOpt) error texts. */
+export function parseSecurityOpt(opts: readonly string[] | null | undefined): SecurityOptions {
+  const out: SecurityOptions = { noNewPrivileges: false, labels: [] };
+  for (const opt of opts ?? []) {
+    if (opt === 'no-new-privileges') {
+      out.noNewPrivileges = true;
+      continue;
+    }
+    if (opt === 'disable') {
+      out.labels.push('disable');
+      continue;
+    }
+    const sep = opt.includes('=') ? opt.indexOf('=') : opt.indexOf(':');
+    if (sep < 0) throw invalidParameter(`invalid --security-opt 1: ${JSON.stringify(opt)}`);
+    const [k, v] = [opt.slice(0, sep), opt.slice(sep + 1)];
+    if (k === 'label') out.labels.push(v);
+    else if (k === 'apparmor') out.apparmor = v;
+    else if (k === 'seccomp') out.seccomp = v;
+    else if (k === 'no-new-privileges' && /^(1|t|T|TRUE|true|True|0|f|F|FALSE|false|False)$/.test(v)) {
+      out.noNewPrivileges = /^(1|t|T|TRUE|true|True)$/.test(v);
+    } else throw invalidParameter(`invalid --security-opt 2: ${JSON.stringify(opt)}`);
+  }
+  return out;
+}
+
+function seccompOf(input: SpecInput, sec: SecurityOptions, bounding: readonly string[]): OciSeccomp | undefined {
+  if (input.hostConfig.Privileged) return undefined;
+  const s = input.seccomp;
+  if (s === null) return undefined;
+  if (typeof s === 'function') return s(bounding);
+  // seccompFor's results are frozen and final; anything else may be in Docker's format.
+  if (s) return Object.isFrozen(s) ? (s as OciSeccomp) : convertProfile(s as SeccompProfile, { caps: bounding });
+  const v = sec.seccomp;
+  if (v === 'unconfined') return undefined;
+  if (!v || v === 'builtin') return seccompFor(bounding);
+  // The CLI sends the profile's content, not its path (it reads the file itself).
+  let profile: SeccompProfile;
+  try {
+    profile = JSON.parse(v) as SeccompProfile;
+  } catch (e) {
+    throw invalidParameter(`Decoding seccomp profile failed: ${(e as Error).message}`);
+  }
+  return convertProfile(profile, { caps: bounding });
+}
+
+// ---- sysctls ----
+
+const IPC_SYSCTLS = new Set(['kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem', 'kernel.shmall', 'kernel.shmmax', 'kernel.shmmni', 'kernel.shm_rmid_forced']);
+
+/** Only namespaced sysctls can be set (runc's rules and texts, which Docker passes on). */
+export function validateSysctls(sysctls: Record<string, string> | null | undefined, networkMode: NetworkMode): void {
+  for (const k of Object.keys(sysctls ?? {})) {
+    if (IPC_SYSCTLS.has(k) || k.startsWith('fs.mqueue.')) continue;
+    if (k.startsWith('net.')) {
+      if (networkMode === 'host') throw invalidParameter(`sysctl ${JSON.stringify(k)} not allowed in host network namespace`);
+      continue;
+    }
+    if (k === 'kernel.domainname') continue;
+    if (k === 'kernel.hostname') throw invalidParameter(`sysctl "kernel.hostname" is not allowed as it conflicts with the OCI "hostname" field`);
+    throw invalidParameter(`sysctl ${JSON.stringify(k)} is not in a separate kernel namespace`);
+  }
+}
+
+function sysctlsOf(input: SpecInput): Record<string, string> | undefined {
+  const user = input.hostConfig.Sysctls;
+  validateSysctls(user, input.networkMode);
+  const own = input.networkMode === 'none' || input.networkMode === 'private';
+  if (!own && !input.domainname && !user) return undefined;
+  const out: Record<string, string> = {};
+  if (input.domainname) out['kernel.domainname'] = input.domainname;
+  if (own) {
+    // Docker's defaults in a network namespace of the container's own: ports below 1024 and
+    // ICMP echo sockets without capabilities.
+    out['net.ipv4.ip_unprivileged_port_start'] = '0';
+    out['net.ipv4.ping_group_range'] = '0 2147483647';
+  }
+  return user ? Object.assign(out, user) : out;
+}
+
+// ---- mounts ----
+
+const m = (destination: string, type: string, source: string, options: string[]): OciMount => Object.freeze({ destination, type, source, options });
+const PROC = m('/proc', 'proc', 'proc', ['nosuid', 'noexec', 'nodev']);
+const DEV = m('/dev', 'tmpfs', 'tmpfs', ['nosuid', 'strictatime', 'mode=755', 'size=65536k']);
+const DEVPTS = m('/dev/pts', 'devpts', 'devpts', ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5']);
+const SYS_RO = m('/sys', 'sysfs', 'sysfs', ['nosuid', 'noexec', 'nodev', 'ro']);
+const SYS_RW = m('/sys', 'sysfs', 'sysfs', ['nosuid', 'noexec', 'nodev']);
+const CGROUP_RO = m('/sys/fs/cgroup', 'cgroup', 'cgroup', ['ro', 'nosuid', 'noexec', 'nodev']);
+const CGROUP_RW = m('/sys/fs/cgroup', 'cgroup', 'cgroup', ['nosuid', 'noexec', 'nodev']);
+const MQUEUE = m('/dev/mqueue', 'mqueue', 'mqueue', ['nosuid', 'noexec', 'nodev']);
+const SHM_DEFAULT_SIZE = 64 * 1024 * 1024;
+const SHM_DEFAULT = m('/dev/shm', 'tmpfs', 'shm', ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${SHM_DEFAULT_SIZE}`]);
+const ETC_RW = Object.freeze(['rbind', 'rprivate']);
+const ETC_RO = Object.freeze(['rbind', 'ro', 'rprivate']);
+
+// Mount flags that come in families: the last one given wins (Docker's MergeTmpfsOptions).
+const FLAG_FAMILY: Record<string, string> = {
+  ro: 'ro', rw: 'ro', suid: 'suid', nosuid: 'suid', dev: 'dev', nodev: 'dev', exec: 'exec', noexec: 'exec',
+  sync: 'sync', async: 'sync', dirsync: 'dirsync', remount: 'remount', mand: 'mand', nomand: 'mand',
+  atime: 'atime', noatime: 'atime', diratime: 'diratime', nodiratime: 'diratime', bind: 'bind', rbind: 'rbind',
+  relatime: 'relatime', norelatime: 'relatime', strictatime: 'strictatime', nostrictatime: 'strictatime',
+  unbindable: 'prop', runbindable: 'prop', private: 'prop', rprivate: 'prop', shared: 'prop', rshared: 'prop', slave: 'prop', rslave: 'prop',
+};
+const TMPFS_DATA = new Set(['size', 'mode', 'uid', 'gid', 'nr_inodes', 'nr_blocks', 'mpol']);
+
+/** Dedupes tmpfs options keeping the last of each family/key, in their order. */
+export function mergeTmpfsOptions(options: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (let i = options.length - 1; i >= 0; i--) {
+    const o = options[i]!;
+    if (o === 'defaults') continue;
+    let key = FLAG_FAMILY[o];
+    if (!key) {
+      const eq = o.indexOf('=');
+      if (eq < 0 || !TMPFS_DATA.has(o.slice(0, eq))) {
+        const parts = eq < 0 ? [o] : [o.slice(0, eq), o.slice(eq + 1)];
+        throw invalidParameter(`invalid tmpfs option [${parts.map((p) => JSON.stringify(p)).join(' ')}]`);
+      }
+      key = `=${o.slice(0, eq)}`;
+    }
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(o);
+  }
+  return out.reverse();
+}
+
+const clean = (p: string) => {
+  const c = posix.normalize(p);
+  return c.length > 1 && c.endsWith('/') ? c.slice(0, -1) : c;
+};
+const depth = (p: string) => (p === '/' ? 1 : p.split('/').length);
+
+function tmpfsMounts(tmpfs: Record<string, string> | null | undefined): OciMount[] {
+  const out: OciMount[] = [];
+  // Docker walks a Go map here (random order); sorted is the deterministic equivalent.
+  for (const dest of Object.keys(tmpfs ?? {}).sort()) {
+    if (!dest.startsWith('/')) {
+      throw invalidParameter(`invalid mount config for type "tmpfs": invalid mount path: '${dest}' mount path must be absolute`);
+    }
+    const data = tmpfs![dest]!;
+    const options = mergeTmpfsOptions(['noexec', 'nosuid', 'nodev', 'rprivate', ...(data ? data.split(',') : [])]);
+    out.push({ destination: clean(dest), type: 'tmpfs', source: 'tmpfs', options });
+  }
+  return out;
+}
+
+function mountsOf(input: SpecInput): OciMount[] {
+  const hc = input.hostConfig;
+  const user: OciMount[] = input.mounts ? input.mounts.map((x) => (x.destination === clean(x.destination) ? x : { ...x, destination: clean(x.destination) })) : [];
+  const tmpfs = tmpfsMounts(hc.Tmpfs);
+  const taken = new Set<string>();
+  for (const x of user) taken.add(x.destination);
+  for (const x of tmpfs) taken.add(x.destination);
+  // A user mount over an etc file replaces it (Docker's NetworkMounts skip those).
+  const etcOpts = (hc.ReadonlyRootfs ? ETC_RO : ETC_RW) as string[];
+  const etc: Array<[string, string]> = [['/etc/resolv.conf', input.etcFiles.resolvConf], ['/etc/hostname', input.etcFiles.hostname], ['/etc/hosts', input.etcFiles.hosts]];
+  for (const [dest, src] of etc) if (!taken.has(dest)) user.push({ destination: dest, type: 'bind', source: src, options: etcOpts });
+  user.push(...tmpfs);
+  // Parents before children, so a mount at /etc never hides /etc/hosts (Docker's sortMounts;
+  // Array.prototype.sort is stable, as Go's insertion sort is for Docker's few mounts).
+  user.sort((a, b) => depth(a.destination) - depth(b.destination));
+
+  const shmSize = hc.ShmSize && hc.ShmSize > 0 ? hc.ShmSize : SHM_DEFAULT_SIZE;
+  const defaults = [
+    PROC, DEV, DEVPTS, hc.Privileged ? SYS_RW : SYS_RO, hc.Privileged ? CGROUP_RW : CGROUP_RO, MQUEUE,
+    shmSize === SHM_DEFAULT_SIZE ? SHM_DEFAULT : m('/dev/shm', 'tmpfs', 'shm', ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shmSize}`]),
+  ];
+  const userDev = taken.has('/dev');
+  const out: OciMount[] = [];
+  for (const d of defaults) {
+    if (taken.has(d.destination) || (userDev && d.destination.startsWith('/dev/'))) continue;
+    out.push(d);
+  }
+  if (input.initPath) out.push({ destination: '/sbin/docker-init', type: 'bind', source: input.initPath, options: ['bind', 'ro'] });
+  for (const x of user) out.push(x);
+  return out;
+}
+
+// ---- linux ----
+
+const d = (type: string, major: number, minor: number, allow = true): OciDeviceRule => Object.freeze({ allow, type, major, minor, access: 'rwm' });
+// Deny all, then Docker's list (runc appends its own defaults: pts, ptmx, tty, tun, `c/b *:* m`).
+const DEVICES: readonly OciDeviceRule[] = Object.freeze([
+  Object.freeze({ allow: false, access: 'rwm' }), d('c', 1, 5), d('c', 1, 3), d('c', 1, 9), d('c', 1, 8), d('c', 5, 0), d('c', 5, 1), d('c', 10, 229, false),
+]);
+const DEVICES_PRIVILEGED: readonly OciDeviceRule[] = Object.freeze([Object.freeze({ allow: true, access: 'rwm' })]);
+
+export const DEFAULT_MASKED_PATHS: readonly string[] = Object.freeze([
+  '/proc/asound', '/proc/acpi', '/proc/interrupts', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
+  '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap',
+]);
+export const DEFAULT_READONLY_PATHS: readonly string[] = Object.freeze(['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger']);
+
+let cgroup2Only: boolean | undefined;
+/** A cgroup namespace only on a pure v2 host, as Docker's default (hybrid hosts get none). */
+const cgroupV2 = () => (cgroup2Only ??= existsSync('/sys/fs/cgroup/cgroup.controllers'));
+
+function resourcesOf(hc: SpecHostConfig): OciResources {
+  const r: OciResources = { devices: (hc.Privileged ? DEVICES_PRIVILEGED : DEVICES) as OciDeviceRule[] };
+  const mem: NonNullable<OciResources['memory']> = {};
+  if (hc.Memory && hc.Memory > 0) {
+    mem.limit = hc.Memory;
+    // Docker fills MemorySwap = 2 × Memory at create when unset; -1 leaves swap unlimited.
+    const swap = hc.MemorySwap || hc.Memory * 2;
+    if (swap > 0) mem.swap = swap;
+  }
+  if (hc.MemoryReservation && hc.MemoryReservation > 0) mem.reservation = hc.MemoryReservation;
+  if (hc.MemorySwappiness != null && hc.MemorySwappiness >= 0) mem.swappiness = hc.MemorySwappiness;
+  if (hc.OomKillDisable) mem.disableOOMKiller = true;
+  if (Object.keys(mem).length) r.memory = mem;
+  const cpu: NonNullable<OciResources['cpu']> = {};
+  if (hc.CpuShares && hc.CpuShares > 0) cpu.shares = hc.CpuShares;
+  if (hc.NanoCpus && hc.NanoCpus > 0) {
+    cpu.period = 100_000;
+    cpu.quota = Math.floor((hc.NanoCpus * cpu.period) / 1e9);
+  }
+  if (hc.CpuPeriod && hc.CpuPeriod > 0) cpu.period = hc.CpuPeriod;
+  if (hc.CpuQuota && hc.CpuQuota > 0) cpu.quota = hc.CpuQuota;
+  if (hc.CpusetCpus) cpu.cpus = hc.CpusetCpus;
+  if (hc.CpusetMems) cpu.mems = hc.CpusetMems;
+  if (Object.keys(cpu).length) r.cpu = cpu;
+  if (hc.PidsLimit != null && hc.PidsLimit > 0) r.pids = { limit: hc.PidsLimit };
+  if (hc.BlkioWeight && hc.BlkioWeight > 0) r.blockIO = { weight: hc.BlkioWeight };
+  return r;
+}
+
+function namespacesOf(net: NetworkMode): Array<{ type: string; path?: string }> {
+  const ns: Array<{ type: string; path?: string }> = [{ type: 'mount' }];
+  if (typeof net === 'object') ns.push({ type: 'network', path: net.netnsPath });
+  else if (net !== 'host') ns.push({ type: 'network' });
+  ns.push({ type: 'uts' }, { type: 'pid' }, { type: 'ipc' });
+  if (cgroupV2()) ns.push({ type: 'cgroup' });
+  return ns;
+}
+
+// ---- process ----
+
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const DEFAULT_ULIMITS: readonly Ulimit[] = Object.freeze([{ Name: 'nofile', Soft: 1048576, Hard: 1048576 }]);
+
+/** Docker's defaults (PATH, HOSTNAME, TERM with a tty) overridden in place or extended by `env`. */
+function envOf(input: SpecInput): string[] {
+  const out = [`PATH=${DEFAULT_PATH}`, `HOSTNAME=${input.hostname}`];
+  const index = new Map<string, number>([['PATH', 0], ['HOSTNAME', 1]]);
+  if (input.tty) index.set('TERM', out.push('TERM=xterm') - 1);
+  for (const e of input.env) {
+    const eq = e.indexOf('=');
+    // A bare name unsets a default (Docker's ReplaceOrAppendEnvValues).
+    const name = eq < 0 ? e : e.slice(0, eq);
+    const at = index.get(name);
+    if (eq < 0) {
+      if (at !== undefined) out[at] = '';
+    } else if (at !== undefined) out[at] = e;
+    else {
+      index.set(name, out.length);
+      out.push(e);
+    }
+  }
+  // runc sets HOME from the image's passwd anyway; written here so the spec says what runs.
+  if (!index.has('HOME')) out.push(`HOME=${input.user.home || '/'}`);
+  return out.includes('') ? out.filter((e) => e !== '') : out;
+}
+
+export function buildSpec(input: SpecInput): OciSpec {
+  const hc = input.hostConfig;
+  const sec = parseSecurityOpt(hc.SecurityOpt);
+  const capList = containerCapabilities(hc);
+  const seccomp = seccompOf(input, sec, capList);
+  const linux: OciLinux = {
+    resources: resourcesOf(hc),
+    cgroupsPath: input.cgroupsPath,
+    namespaces: namespacesOf(input.networkMode),
+    maskedPaths: hc.Privileged ? [] : ((hc.MaskedPaths ?? DEFAULT_MASKED_PATHS) as string[]),
+    readonlyPaths: hc.Privileged ? [] : ((hc.ReadonlyPaths ?? DEFAULT_READONLY_PATHS) as string[]),
+  };
+  const sysctl = sysctlsOf(input);
+  if (sysctl) linux.sysctl = sysctl;
+  if (seccomp) linux.seccomp = seccomp;
+  const spec: OciSpec = {
+    ociVersion: '1.0.2-dev',
+    process: {
+      terminal: input.tty,
+      user: { uid: input.user.uid, gid: input.user.gid, additionalGids: input.user.additionalGids },
+      args: input.args,
+      env: envOf(input),
+      cwd: input.cwd || '/',
+      capabilities: { bounding: capList, effective: capList, permitted: capList, inheritable: [], ambient: [] },
+      rlimits: containerRlimits(hc.Ulimits, DEFAULT_ULIMITS, input.hostRlimits),
+      noNewPrivileges: sec.noNewPrivileges,
+      oomScoreAdj: hc.OomScoreAdj ?? 0,
+    },
+    root: { path: input.rootfsPath, readonly: !!hc.ReadonlyRootfs },
+    hostname: input.hostname,
+    mounts: mountsOf(input),
+    // runc ignores annotations; the stop signal is kept where containerd keeps it.
+    ...(input.stopSignal ? { annotations: { 'org.opencontainers.image.stopSignal': input.stopSignal } } : {}),
+    linux,
+  };
+  return spec;
+}
+
+// ---- serialisation ----
+
+const RLIM_INFINITY = '18446744073709551615';
+const INF_MARK = '\u0001rlim-infinity';
+const seccompJson = new WeakMap<object, string>();
+
+/**
+ * config.json text. Two things JSON.stringify cannot do alone: RLIM_INFINITY (2^64-1) is not a
+ * JS number, and the seccomp policy, shared between specs, is stringified once per object.
+ */
+export function specJson(spec: OciSpec): string {
+  let process = spec.process;
+  if (process.rlimits.some((r) => r.hard === Infinity || r.soft === Infinity)) {
+    const mark = (n: number) => (n === Infinity ? INF_MARK : n) as number;
+    process = { ...process, rlimits: process.rlimits.map((r) => ({ type: r.type, hard: mark(r.hard), soft: mark(r.soft) })) };
+  }
+  const { seccomp, ...linux } = spec.linux;
+  let text = JSON.stringify({ ...spec, process, linux });
+  if (process !== spec.process) text = text.split(JSON.stringify(INF_MARK)).join(RLIM_INFINITY);
+  if (!seccomp) return text;
+  let sj = seccompJson.get(seccomp);
+  if (sj === undefined) {
+    sj = JSON.stringify(seccomp);
+    if (Object.isFrozen(seccomp)) seccompJson.set(seccomp, sj);
+  }
+  // The text ends with linux's closing brace and then the spec's.
+  return `${text.slice(0, -2)},"seccomp":${sj}}}`;
+}
