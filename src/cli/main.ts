@@ -8,8 +8,13 @@ import { imageCommands, imagesCmd, rmiCmd, tagCmd, saveCmd, loadCmd, importCmd, 
 import { versionCmd, infoCmd, BERTH_CLIENT_VERSION } from './commands/system.js';
 import { bootstrapCmd } from './commands/bootstrap.js';
 import { inspectCmd } from './commands/inspect.js';
+import { containerCommands, containerShortcuts, psCmd, rmCmd } from './commands/containers.js';
+import { isSpecCommand, parseSpecCommand, renderSpecHelp, versionLess, type ServerFeatures } from './container/spec-command.js';
+import { CLIENT_API_VERSION } from '../client/client.js';
 
 const shortcut = (c: Command): Command => ({ ...c, name: c.shortcut!, aliases: [], shortcut: undefined });
+/** A container command at the top level (`berth run`, `berth rm`): same command, no group aliases. */
+const topLevel = (c: Command): Command => ({ ...c, aliases: [], shortcut: undefined });
 
 export const ROOT: Command = {
   name: 'berth',
@@ -20,6 +25,9 @@ export const ROOT: Command = {
     versionCmd,
     infoCmd,
     inspectCmd,
+    ...containerShortcuts().map(topLevel),
+    shortcut(psCmd),
+    topLevel(rmCmd),
     shortcut(imagesCmd),
     shortcut(rmiCmd),
     tagCmd,
@@ -27,6 +35,7 @@ export const ROOT: Command = {
     loadCmd,
     importCmd,
     historyCmd,
+    { name: 'container', usage: 'COMMAND', description: 'Manage containers', subcommands: containerCommands() },
     { name: 'image', usage: 'COMMAND', description: 'Manage images', subcommands: imageCommands() },
     { name: 'system', usage: 'COMMAND', description: 'Manage berth', subcommands: [infoCmd] },
   ],
@@ -64,16 +73,40 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`berth: '${rest[0]}' is not a berth command.\nSee 'berth --help'\n`);
     return 1;
   }
+  const helpText = () => (isSpecCommand(cmd) ? renderSpecHelp(cmd, path) : renderHelp(cmd, path));
+  const help = async () => {
+    if (!isSpecCommand(cmd)) { process.stdout.write(helpText()); return; }
+    // As docker, help leaves out flags the daemon can't use (if it answers a ping).
+    let server: ServerFeatures | null = null;
+    if (cmd.annotations) {
+      const ping = await ctx.client.ping();
+      if (ping) {
+        const mine = process.env.DOCKER_API_VERSION || CLIENT_API_VERSION;
+        const theirs = ping.apiVersion || mine;
+        const negotiated = process.env.DOCKER_API_VERSION ? mine : (versionLess(theirs, mine) ? theirs : mine);
+        server = { apiVersion: negotiated, osType: ping.osType, experimental: ping.experimental };
+      }
+    }
+    process.stdout.write(renderSpecHelp(cmd, path, server));
+  };
+  if (cmd !== ROOT && !cmd.run) {
+    // A management command (`berth container`): as cobra, its help alone goes to stderr.
+    if (global.opts.help || rest[0] === '--help' || rest[0] === '-h') { await help(); return 0; }
+    if (rest.length === 0) { process.stderr.write(helpText()); return 0; }
+    const p = path.join(' ');
+    process.stderr.write(`berth: unknown command: ${p} ${rest[0]}\n\nUsage:  ${p}\n\nRun '${p} --help' for more information\n`);
+    return 1;
+  }
   if (global.opts.help || (!cmd.run && rest.length === 0)) {
-    process.stdout.write(renderHelp(cmd, path));
+    await help();
     return 0;
   }
   if (!cmd.run) {
     process.stderr.write(`berth: '${rest[0]}' is not a berth command.\nSee '${path.join(' ')} --help'\n`);
     return 1;
   }
-  const parsed = parseCommandFlags(cmd, rest, cmd.interspersed !== false, path);
-  if (parsed.opts.help) { process.stdout.write(renderHelp(cmd, path)); return 0; }
+  const parsed = isSpecCommand(cmd) ? parseSpecCommand(cmd, rest, path) : parseCommandFlags(cmd, rest, cmd.interspersed !== false, path);
+  if (parsed.opts.help) { await help(); return 0; }
   const argErr = argsError(cmd, path, parsed.args);
   if (argErr) throw new StatusError(argErr, 1);
   const code = await cmd.run(ctx, parsed.opts, parsed.args);

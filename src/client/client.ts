@@ -3,6 +3,7 @@
 import { request as httpRequest, Agent, type IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { BerthError, type ErrorCode } from '../common/errors.js';
+import { hijack, HijackError, type HijackedStream } from './hijack.js';
 
 export const CLIENT_API_VERSION = '1.47';
 export const DEFAULT_SOCKET = '/run/berth/berth.sock';
@@ -53,7 +54,8 @@ export function buildQuery(q: RequestOptions['query']): string {
 
 export class EngineClient {
   private readonly agent: Agent;
-  constructor(readonly socketPath: string, readonly version = CLIENT_API_VERSION) {
+  /** `version` defaults to DOCKER_API_VERSION when set (as docker's client: no negotiation). */
+  constructor(readonly socketPath: string, readonly version = process.env.DOCKER_API_VERSION?.replace(/^v/, '') || CLIENT_API_VERSION) {
     this.agent = new Agent({ keepAlive: false });
   }
 
@@ -100,6 +102,38 @@ export class EngineClient {
 
   get<T>(p: string, query?: RequestOptions['query']): Promise<T> {
     return this.json<T>('GET', p, { query });
+  }
+
+  /**
+   * HEAD /_ping (unversioned) as docker's client does before negotiating: the daemon's
+   * Api-Version, Ostype and Docker-Experimental headers, or null if it can't be reached in time.
+   */
+  ping(timeoutMs = 2000): Promise<{ apiVersion: string; osType: string; experimental: boolean } | null> {
+    return new Promise((resolve) => {
+      const req = httpRequest({ socketPath: this.socketPath, method: 'HEAD', path: '/_ping', agent: this.agent, timeout: timeoutMs }, (res) => {
+        res.resume();
+        const h = res.headers;
+        resolve({ apiVersion: String(h['api-version'] ?? ''), osType: String(h['ostype'] ?? ''), experimental: h['docker-experimental'] === 'true' });
+      });
+      req.on('timeout', () => { req.destroy(); resolve(null); });
+      req.on('error', () => resolve(null));
+      req.end();
+    });
+  }
+
+  /**
+   * A hijacked connection (attach, exec start): resolves once the daemon upgraded (101) or
+   * answered 200; a daemon error is an ApiError as for `request`.
+   */
+  async hijack(method: string, p: string, opts: Pick<RequestOptions, 'query' | 'body' | 'headers'> = {}): Promise<HijackedStream> {
+    try {
+      return await hijack(this.socketPath, method, this.path(p, opts.query), { body: opts.body, headers: opts.headers });
+    } catch (e) {
+      if (e instanceof HijackError) throw new ApiError(e.status, e.message);
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES') throw new DaemonUnreachable(this.socketPath, e);
+      throw e;
+    }
   }
 
   /** Reads a newline-delimited JSON message stream, calling `onMessage` for each. */

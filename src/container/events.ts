@@ -1,5 +1,7 @@
 // The engine's event record: every container action is kept (a bounded in-memory window, as
 // Docker keeps) and pushed to live subscribers; the `events` command reads it.
+import { nowNs } from '../common/time.js';
+
 export interface EngineEvent {
   Type: 'container' | 'image' | 'network' | 'volume' | 'daemon';
   Action: string;
@@ -22,7 +24,7 @@ export class EventLog {
   private readonly listeners = new Set<EventListener>();
 
   emit(type: EngineEvent['Type'], action: string, id: string, attributes: Record<string, string> = {}): EngineEvent {
-    const now = process.hrtime.bigint() - HR_ORIGIN + EPOCH_ORIGIN_NS;
+    const now = nowNs();
     const e: EngineEvent = {
       Type: type, Action: action, Actor: { ID: id, Attributes: attributes }, scope: 'local',
       time: Number(now / 1_000_000_000n), timeNano: Number(now),
@@ -47,7 +49,3 @@ export class EventLog {
     return () => this.listeners.delete(l);
   }
 }
-
-// Wall-clock nanoseconds that never go backwards between two events of this process.
-const HR_ORIGIN = process.hrtime.bigint();
-const EPOCH_ORIGIN_NS = BigInt(Date.now()) * 1_000_000n;

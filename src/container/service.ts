@@ -4,6 +4,7 @@ import { closeSync, constants as fsc, existsSync, mkdirSync, openSync, readdirSy
 import { mkdir, writeFile } from 'node:fs/promises';
 import { conflict, invalidParameter, isBerthError, notFound, BerthError, errorMessage } from '../common/errors.js';
 import { log } from '../common/log.js';
+import { nowRfc3339Nano, rfc3339Nano } from '../common/time.js';
 import type { ImageService } from '../image/service.js';
 import { imageSize } from '../image/views.js';
 import { hexOf } from '../common/digest.js';
@@ -57,7 +58,7 @@ interface Live {
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
-const nowIso = () => new Date().toISOString().replace(/\.(\d{3})Z$/, (_m, ms: string) => `.${ms}000000Z`);
+const nowIso = nowRfc3339Nano;
 
 export class ContainerService {
   private readonly live = new Map<string, Live>();
@@ -393,8 +394,9 @@ export class ContainerService {
       const oom = existsSync(`${p.bundle}/oom`);
       rec.State = {
         ...rec.State, Status: 'exited', Running: false, Paused: false, Restarting: false, Pid: 0,
-        ExitCode: e.code < 0 ? 255 : e.code, OOMKilled: oom, FinishedAt: isoOf(e.at),
+        ExitCode: e.code < 0 ? 255 : e.code, OOMKilled: oom, FinishedAt: rfc3339Nano(e.atNs),
       };
+      l.execIds.clear();
       const waiters = l.exitWaiters.splice(0);
       for (const w of waiters) w(rec.State.ExitCode);
       if (oom) this.events.emit('container', 'oom', rec.Id, this.attrs(rec));
@@ -688,7 +690,7 @@ export class ContainerService {
       if (rec.State.Running) {
         const exit = this.exits.read(rec.Id);
         if (exit) {
-          rec.State = { ...rec.State, Status: 'exited', Running: false, Paused: false, Pid: 0, ExitCode: exit.code < 0 ? 255 : exit.code, FinishedAt: isoOf(exit.at), OOMKilled: existsSync(`${p.bundle}/oom`) };
+          rec.State = { ...rec.State, Status: 'exited', Running: false, Paused: false, Pid: 0, ExitCode: exit.code < 0 ? 255 : exit.code, FinishedAt: rfc3339Nano(exit.atNs), OOMKilled: existsSync(`${p.bundle}/oom`) };
           this.events.emit('container', 'die', rec.Id, this.attrs(rec, { exitCode: String(rec.State.ExitCode) }));
         } else if (rec.Monitor && monitorAlive(rec.Monitor.conmonPid, rec.Monitor.conmonStartTime)) {
           this.exits.watchFor(rec.Id, (e) => void this.onExit(l, e));
@@ -742,9 +744,6 @@ export function writeCtl(bundle: string, msg: string): void {
   }
 }
 
-function isoOf(d: Date): string {
-  return d.toISOString().replace(/\.(\d{3})Z$/, (_m, ms: string) => `.${ms}000000Z`);
-}
 
 function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms).unref());

@@ -3,7 +3,7 @@
 import { watch, readFileSync, statSync, rmSync, mkdirSync, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 
-export interface ExitRecord { code: number; at: Date }
+export interface ExitRecord { code: number; /** When conmon wrote the exit file (ns since the epoch). */ atNs: bigint }
 
 export class ExitWatcher {
   private watcher?: FSWatcher;
@@ -39,7 +39,7 @@ export class ExitWatcher {
       const p = join(this.dir, id);
       const text = readFileSync(p, 'utf8').trim();
       if (text === '') return undefined;
-      return { code: Number(text), at: statSync(p).mtime };
+      return { code: Number(text), atNs: statSync(p, { bigint: true }).mtimeNs };
     } catch {
       return undefined;
     }

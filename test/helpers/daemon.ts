@@ -32,7 +32,7 @@ export class TestDaemon {
   }
 
   async start(extra: string[] = []): Promise<void> {
-    this.proc = spawn(process.execPath, [BERTHD, '-H', `unix://${this.socket}`, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--log-level', 'debug', '--cgroup-parent', this.cgroupParent, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = spawn(process.execPath, ['--max-semi-space-size=1', BERTHD, '-H', `unix://${this.socket}`, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--log-level', 'debug', '--cgroup-parent', this.cgroupParent, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc.stdout!.on('data', (d) => { this.logs += d; });
     this.proc.stderr!.on('data', (d) => { this.logs += d; });
     const deadline = Date.now() + 15_000;
