@@ -54,6 +54,9 @@ interface Live {
   removing: boolean;
   removed: boolean;
   execIds: Set<string>;
+  /** True when nothing of a run is left (no runc state, mount or bundle): rm then skips the
+   *  ~20 ms of spawning runc delete and umount. */
+  released: boolean;
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -209,7 +212,7 @@ export class ContainerService {
   private track(rec: ContainerRecord): Live {
     const l: Live = {
       rec, lock: Promise.resolve(), hub: new AttachHub(Boolean(rec.Config.StdinOnce)), exitWaiters: [], removeWaiters: [],
-      removing: false, removed: false, execIds: new Set(),
+      removing: false, removed: false, execIds: new Set(), released: true,
     };
     this.live.set(rec.Id, l);
     this.index.add(rec.Id, rec.Name);
@@ -259,6 +262,7 @@ export class ContainerService {
     const cgroupsPath = `${this.cfg.cgroupParent}/${rec.Id}`;
     let mounted = false;
     let conmonUp = false;
+    l.released = false;
     try {
       await mountOverlay({
         layersRoot: this.layout.layersRoot, lowers: rec.Layers.map((c) => `${hexOf(c)}/diff`),
@@ -302,6 +306,7 @@ export class ContainerService {
       removeCgroup(cgroupsPath);
       rmSync(p.bundle, { recursive: true, force: true });
       this.exits.remove(rec.Id);
+      l.released = true;
       throw this.startError(rec, e);
     }
   }
@@ -409,6 +414,7 @@ export class ContainerService {
       }
       await this.store.save(rec);
       await this.releaseRun(rec);
+      l.released = true;
     });
   }
 
@@ -542,7 +548,7 @@ export class ContainerService {
     await this.store.flush(rec.Id);
     // The record goes first: a crash from here on leaves only files the startup sweep removes.
     rmSync(this.layout.of(rec.Id).record, { force: true });
-    await this.releaseRun(rec);
+    if (!l.released) await this.releaseRun(rec);
     await this.store.removeFiles(rec.Id);
   }
 
@@ -687,6 +693,7 @@ export class ContainerService {
     for (const rec of records) {
       const l = this.track(rec);
       const p = this.layout.of(rec.Id);
+      l.released = !rec.State.Running && !mounted.has(p.merged) && !existsSync(p.bundle);
       if (rec.State.Running) {
         const exit = this.exits.read(rec.Id);
         if (exit) {
@@ -707,10 +714,12 @@ export class ContainerService {
         }
         await this.store.save(rec);
         await this.releaseRun(rec);
+        l.released = true;
       } else if (rec.HostConfig.AutoRemove && rec.State.StartedAt !== ZERO_TIME) {
         await this.removeLocked(l, { volumes: true });
-      } else if (mounted.has(p.merged) || existsSync(p.bundle)) {
+      } else if (!l.released) {
         await this.releaseRun(rec);
+        l.released = true;
       }
     }
     // Bundles no record claims (a create that crashed half-way).
