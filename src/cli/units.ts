@@ -9,6 +9,7 @@
 //   truncateId('sha256:4d5e6f...')  // 12 hex chars
 
 import { formatFloat, sprintf } from './template/fmt.js';
+import { humanDuration } from '../common/human-duration.js';
 
 const DECIMAL_ABBRS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
 const BINARY_ABBRS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB'];
@@ -93,22 +94,7 @@ export function fromHumanSize(size: string): number {
 export const parseBytes = ramInBytes;
 
 /** units.HumanDuration for a duration in milliseconds: "Less than a second", "About a minute", "3 days"… */
-export function humanDuration(ms: number): string {
-  const seconds = Math.trunc(ms / 1000);
-  if (seconds < 1) return 'Less than a second';
-  if (seconds === 1) return '1 second';
-  if (seconds < 60) return `${seconds} seconds`;
-  const minutes = Math.trunc(ms / 60000);
-  if (minutes === 1) return 'About a minute';
-  if (minutes < 60) return `${minutes} minutes`;
-  const hours = Math.trunc(ms / 3600000 + 0.5);
-  if (hours === 1) return 'About an hour';
-  if (hours < 48) return `${hours} hours`;
-  if (hours < 24 * 7 * 2) return `${Math.trunc(hours / 24)} days`;
-  if (hours < 24 * 30 * 2) return `${Math.trunc(hours / 24 / 7)} weeks`;
-  if (hours < 24 * 365 * 2) return `${Math.trunc(hours / 24 / 30)} months`;
-  return `${Math.trunc(Math.trunc(ms / 3600000) / 24 / 365)} years`;
-}
+export { humanDuration };
 
 /** Docker's "CREATED" column: HumanDuration(now - t) + " ago". `t` is a Date, ms epoch, or seconds
  * epoch when `unit` is "s" (the Engine API's `Created` in image and container lists). */
