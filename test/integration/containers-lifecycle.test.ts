@@ -80,6 +80,14 @@ for (const cli of ['docker', 'berth'] as const) {
       assert.match(docker('inspect', 'life').stderr, /No such object: life|No such container: life/);
     });
 
+    test('start -a -i attaches to a created container, stdin included', { skip }, () => {
+      ok(docker('create', '--name', 'sai', '-i', 'busybox', 'sh', '-c', 'read x; echo got $x; exit 4'));
+      const r = run(['start', '-a', '-i', 'sai'], { input: 'hello\n' });
+      assert.equal(r.stdout, 'got hello\n');
+      assert.equal(r.code, 4);
+      ok(docker('rm', 'sai'));
+    });
+
     test('detached run, ps, stop with grace period and SIGKILL, exit 137', { skip }, () => {
       const id = ok(docker('run', '-d', '--name', 'stubborn', 'busybox', 'sh', '-c', "trap '' TERM; while true; do sleep 0.1; done")).trim();
       assert.match(ok(docker('ps', '--format', '{{.ID}} {{.Names}} {{.Status}}')), new RegExp(`^${id.slice(0, 12)} stubborn Up `, 'm'));

@@ -1,4 +1,5 @@
 // /images/*: list, inspect, history, tag, remove, prune, save, load, import (fromSrc).
+import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { invalidParameter, notImplemented } from '../../common/errors.js';
 import type { ImageService } from '../../image/service.js';
@@ -30,7 +31,7 @@ export function imageRoutes(r: Router, images: ImageService): void {
     const quiet = boolValue(c.query, 'quiet');
     const out = new JsonStream(c.res);
     try {
-      await images.load(c.req, {
+      await images.load(detachedBody(c), {
         layer: (id, size) => { if (!quiet) out.status('Loading layer', { id, progressDetail: { current: size, total: size } }); },
         loaded: (line) => out.stream(line + '\n'),
       });
@@ -52,7 +53,7 @@ export function imageRoutes(r: Router, images: ImageService): void {
     const platform = (c.query.get('platform') ?? '').split('/');
     const out = new JsonStream(c.res);
     try {
-      const id = await images.import(c.req, c.query.get('repo') ?? undefined, c.query.get('tag') ?? undefined, {
+      const id = await images.import(detachedBody(c), c.query.get('repo') ?? undefined, c.query.get('tag') ?? undefined, {
         message: c.query.get('message') ?? undefined,
         changes: c.query.getAll('changes'),
         platformOs: platform[0] || undefined,
@@ -69,6 +70,17 @@ export function imageRoutes(r: Router, images: ImageService): void {
 
   r.post('/images/search', () => { throw notImplemented('searching registries is not supported'); });
   r.get('/images/search', () => { throw notImplemented('searching registries is not supported'); });
+}
+
+/**
+ * The request body behind a PassThrough: a failing extraction destroys its input, and destroying
+ * the request itself would reset the connection before the client reads the error we send back.
+ */
+function detachedBody(c: Ctx): Readable {
+  const body = new PassThrough();
+  c.req.pipe(body);
+  body.on('close', () => { c.req.unpipe(body); c.req.resume(); });
+  return body;
 }
 
 async function save(c: Ctx, images: ImageService, names: string[]): Promise<symbol> {
