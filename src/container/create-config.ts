@@ -1,7 +1,7 @@
 // A create request merged with its image as Docker merges them, and checked the way Docker checks
 // it, before anything is written.
 import { invalidParameter, notFound } from '../common/errors.js';
-import type { ContainerConfig, ImageConfig } from '../image/types.js';
+import type { ContainerConfig } from '../image/types.js';
 import type { HostConfig } from './types.js';
 
 export interface CreateBody extends ContainerConfig {
@@ -83,8 +83,4 @@ export function validateHostConfig(h: HostConfig): void {
   if ((h.OomScoreAdj ?? 0) < -1000 || (h.OomScoreAdj ?? 0) > 1000) {
     throw invalidParameter(`Invalid value ${h.OomScoreAdj}, range for oom score adj is [-1000, 1000]`);
   }
-}
-
-export function imageContainerConfig(img: ImageConfig): ContainerConfig | undefined {
-  return img.config;
 }

@@ -59,9 +59,7 @@ export class ExecService {
     const id = randomBytes(32).toString('hex');
     this.sessions.set(id, { id, containerId: rec.Id, config: cfg, running: false, exitCode: null, pid: 0, canRemove: false });
     this.containers.trackExec(rec.Id, id, true);
-    this.containers.events.emit('container', 'exec_create', rec.Id, {
-      ...(rec.Config.Labels ?? {}), execID: id, image: rec.Config.Image ?? '', name: rec.Name.slice(1), [`exec_create: ${cfg.Cmd.join(' ')}`]: '',
-    });
+    this.containers.events.emit('container', 'exec_create', rec.Id, this.containers.attrs(rec, { execID: id, [`exec_create: ${cfg.Cmd.join(' ')}`]: '' }));
     return { Id: id };
   }
 
@@ -109,9 +107,7 @@ export class ExecService {
     s.child = child;
     s.running = true;
     s.pid = child.pid ?? 0;
-    this.containers.events.emit('container', 'exec_start', rec.Id, {
-      ...(rec.Config.Labels ?? {}), execID: id, image: rec.Config.Image ?? '', name: rec.Name.slice(1), [`exec_start: ${(s.config.Cmd ?? []).join(' ')}`]: '',
-    });
+    this.containers.events.emit('container', 'exec_start', rec.Id, this.containers.attrs(rec, { execID: id, [`exec_start: ${(s.config.Cmd ?? []).join(' ')}`]: '' }));
     if (io) {
       child.stdout!.on('data', (d: Buffer) => io.write('stdout', d));
       child.stderr!.on('data', (d: Buffer) => io.write('stderr', d));
@@ -128,9 +124,7 @@ export class ExecService {
         s.pid = 0;
         s.child = undefined;
         s.canRemove = true;
-        this.containers.events.emit('container', 'exec_die', rec.Id, {
-          ...(rec.Config.Labels ?? {}), execID: id, exitCode: String(code), image: rec.Config.Image ?? '', name: rec.Name.slice(1),
-        });
+        this.containers.events.emit('container', 'exec_die', rec.Id, this.containers.attrs(rec, { execID: id, exitCode: String(code) }));
         io?.end();
         setTimeout(() => { this.sessions.delete(id); this.containers.trackExec(s.containerId, id, false); }, KEEP_FINISHED_MS).unref();
         resolve(code);
@@ -160,11 +154,6 @@ export class ExecService {
     }
     delete (p as { consoleSize?: unknown }).consoleSize;
     return p;
-  }
-
-  /** Kills a session's process when its container stops (runc would leave it otherwise). */
-  dropForContainer(containerId: string): void {
-    for (const s of this.sessions.values()) if (s.containerId === containerId && s.child) s.child.kill('SIGKILL');
   }
 }
 

@@ -28,7 +28,7 @@ import { directorySize } from './size.js';
 import { ZERO_TIME, type ContainerRecord, type HostConfig } from './types.js';
 import { generateName, newContainerId, validateName } from './name.js';
 import { PrefixIndex } from './prefix-index.js';
-import { inspectOf, summaryOf } from './views.js';
+import { inspectOf } from './views.js';
 import { listContainers, pruneFilter } from './list.js';
 import { LogRotator, parseLogOpts } from './logs/rotator.js';
 
@@ -134,7 +134,8 @@ export class ContainerService {
     }
   }
 
-  private attrs(rec: ContainerRecord, extra: Record<string, string> = {}): Record<string, string> {
+  /** Docker's event attributes for a container: its labels, image and name, plus extras. */
+  attrs(rec: ContainerRecord, extra: Record<string, string> = {}): Record<string, string> {
     return { ...(rec.Config.Labels ?? {}), image: rec.Config.Image ?? '', name: rec.Name.slice(1), ...extra };
   }
 
@@ -150,8 +151,8 @@ export class ContainerService {
     const net = networkChoice(hostConfig.NetworkMode);
     if (!hostConfig.NetworkMode || hostConfig.NetworkMode === 'default') hostConfig.NetworkMode = 'bridge';
     if (net.kind === 'container') this.get(net.ref);
-    const logOpts = parseLogOpts(hostConfig.LogConfig?.Config ?? {}, { maxSize: this.cfg.logMaxSize, maxFiles: this.cfg.logMaxFiles });
-    void logOpts;
+    // Bad log options are refused here rather than at start.
+    parseLogOpts(hostConfig.LogConfig?.Config ?? {}, { maxSize: this.cfg.logMaxSize, maxFiles: this.cfg.logMaxFiles });
     if (hostConfig.LogConfig?.Type && !['json-file', 'k8s-file', 'local'].includes(hostConfig.LogConfig.Type)) {
       throw invalidParameter(`logging driver "${hostConfig.LogConfig.Type}" is not supported by berth`);
     }
@@ -167,7 +168,7 @@ export class ContainerService {
     if (name) {
       validateName(name);
       fullName = name.startsWith('/') ? name : `/${name}`;
-      this.reserveName(fullName, id);
+      this.reserveName(fullName);
     } else {
       fullName = this.uniqueName(id);
     }
@@ -193,12 +194,11 @@ export class ContainerService {
     return { Id: id, Warnings: [] };
   }
 
-  private reserveName(fullName: string, id: string): void {
+  private reserveName(fullName: string): void {
     const holder = this.index.byName(fullName);
     if (holder) {
       throw conflict(`Conflict. The container name "${fullName}" is already in use by container "${holder}". You have to remove (or rename) that container to be able to reuse that name.`);
     }
-    void id;
   }
 
   private uniqueName(id: string): string {
@@ -580,7 +580,7 @@ export class ContainerService {
     const full = newName.startsWith('/') ? newName : `/${newName}`;
     const old = l.rec.Name;
     if (full === old) throw invalidParameter('Renaming a container with the same name as its current name');
-    this.reserveName(full, l.rec.Id);
+    this.reserveName(full);
     this.index.rename(l.rec.Id, old, full);
     l.rec.Name = full;
     try {
@@ -624,10 +624,6 @@ export class ContainerService {
       imageLookup: (ref: string) => this.images.store.lookup(ref)?.record.id,
       size: (r: ContainerRecord) => sizes.get(r.Id) ?? { sizeRw: 0, sizeRootFs: 0 },
     });
-  }
-
-  summary(rec: ContainerRecord): unknown {
-    return summaryOf(rec, { imageName: rec.Config.Image ?? '' });
   }
 
   // ---- attach ------------------------------------------------------------------------------

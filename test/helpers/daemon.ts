@@ -1,5 +1,6 @@
 // A real berthd on temporary roots and socket, driven through the berth CLI and the real docker
 // CLI. Every test daemon is stopped and its directories removed, even when a test fails.
+import { before, after } from 'node:test';
 import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -173,4 +174,15 @@ export function spawnOk(cmd: string, args: string[], opts: { cwd?: string; input
   const r = spawnSync(cmd, args, { cwd: opts.cwd, input: opts.input, maxBuffer: 1 << 30 });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
   return r.stdout;
+}
+
+/** A daemon started before the file's tests with busybox bootstrapped, and cleaned up after. */
+export function daemonWithBusybox(name: string): TestDaemon {
+  const d = new TestDaemon(name);
+  before(async () => {
+    await d.start();
+    ok(d.berth(['bootstrap', 'busybox']), 'bootstrap');
+  });
+  after(() => d.cleanup());
+  return d;
 }

@@ -1,22 +1,13 @@
 // Containers end to end through the real docker CLI against a real berthd: run, create, start,
 // stop, kill, rm, wait, rename, prune, logs, exec, inspect, ps — and nothing left behind.
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TestDaemon, ok, hasDockerCli } from '../helpers/daemon.js';
+import { daemonWithBusybox, ok, hasDockerCli } from '../helpers/daemon.js';
 
 const skip = !hasDockerCli() && 'docker CLI not installed';
-const d = new TestDaemon('bctr');
-
-before(async () => {
-  await d.start();
-  ok(d.berth(['bootstrap', 'busybox']), 'bootstrap');
-});
-
-after(async () => {
-  await d.cleanup();
-});
+const d = daemonWithBusybox('bctr');
 
 for (const cli of ['docker', 'berth'] as const) {
   describe(`through the ${cli} CLI`, () => {

@@ -1,22 +1,13 @@
 // Container logs with real conmon: rotation by size loses no line, reads span the rotated files,
 // follow survives a rotation, and the framing through the API keeps the two streams apart.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { TestDaemon, ok, hasDockerCli } from '../helpers/daemon.js';
+import { daemonWithBusybox, ok, hasDockerCli } from '../helpers/daemon.js';
 
 const skip = !hasDockerCli() && 'docker CLI not installed';
-const d = new TestDaemon('blogs');
-
-before(async () => {
-  await d.start();
-  ok(d.berth(['bootstrap', 'busybox']), 'bootstrap');
-});
-
-after(async () => {
-  await d.cleanup();
-});
+const d = daemonWithBusybox('blogs');
 
 const docker = (...args: string[]) => d.docker(args);
 const numbers = (n: number) => Array.from({ length: n }, (_, i) => `line-${String(i).padStart(6, '0')}-${'x'.repeat(40)}`);

@@ -1,23 +1,14 @@
 // berthd killed with SIGKILL while containers run and exit, then restarted: running containers
 // still run, exits that happened meanwhile show their real code and time, logs are whole,
 // half-created containers are swept, and nothing leaks.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { TestDaemon, ok, hasDockerCli } from '../helpers/daemon.js';
+import { daemonWithBusybox, ok, hasDockerCli } from '../helpers/daemon.js';
 
 const skip = !hasDockerCli() && 'docker CLI not installed';
-const d = new TestDaemon('bcrash');
-
-before(async () => {
-  await d.start();
-  ok(d.berth(['bootstrap', 'busybox']), 'bootstrap');
-});
-
-after(async () => {
-  await d.cleanup();
-});
+const d = daemonWithBusybox('bcrash');
 
 const docker = (...args: string[]) => d.docker(args);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

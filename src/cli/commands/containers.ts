@@ -4,7 +4,7 @@ import { BAD_FILTER_FORMAT, encodeFilters, parseFilterFlag, Filters } from '../.
 import type { Command } from '../command.js';
 import { changedSet, type SpecCommand } from '../container/spec-command.js';
 import { containerFormat, containerRow, probeRow, renderPs, type ContainerSummary } from '../container/ps-format.js';
-import { EscapeError, streamHijacked } from '../container/stream.js';
+import { awaitStreamed, EscapeError, streamHijacked } from '../container/stream.js';
 import { StatusError, type CliContext } from '../context.js';
 import { printInspect } from '../format.js';
 import { compileTemplate } from '../template/index.js';
@@ -91,17 +91,7 @@ export const startCmd: SpecCommand = {
         }
         const streamed = streamHijacked(h, { stdin: stdin ? process.stdin : null, stdout: ctx.out, stderr: ctx.err, tty: c.Config.Tty, detachKeys: o['detach-keys'] });
         if (c.Config.Tty && ctx.out.isTTY) undo.push(monitorTtySize(ctx, `/containers/${c.Id}/resize`));
-        try {
-          await streamed;
-        } catch (e) {
-          if (e instanceof EscapeError) return 0;
-          throw e;
-        } finally {
-          if (stdin) {
-            process.stdin.pause();
-            if (!process.stdin.isTTY) process.stdin.destroy();
-          }
-        }
+        if (await awaitStreamed(streamed, Boolean(stdin))) return 0;
         const status = await waiter.status;
         if (status !== 0) throw new StatusError('', status);
         return 0;

@@ -4,7 +4,7 @@ import { DaemonUnreachable } from '../../client/client.js';
 import { readKVEnvStrings } from '../opts/kvfile.js';
 import { validateEnv } from '../opts/validate.js';
 import type { SpecCommand } from '../container/spec-command.js';
-import { EscapeError, streamHijacked } from '../container/stream.js';
+import { awaitStreamed, streamHijacked } from '../container/stream.js';
 import { StatusError } from '../context.js';
 import { monitorTtySize } from './run.js';
 
@@ -92,17 +92,7 @@ export const execCmd: SpecCommand = {
         detachKeys: req.DetachKeys,
       });
       if (req.Tty && process.stdin.isTTY) undo.push(monitorTtySize(ctx, `/exec/${id}/resize`));
-      try {
-        await streamed;
-      } catch (e) {
-        if (e instanceof EscapeError) return 0;
-        throw e;
-      } finally {
-        if (req.AttachStdin) {
-          process.stdin.pause();
-          if (!process.stdin.isTTY) process.stdin.destroy();
-        }
-      }
+      if (await awaitStreamed(streamed, Boolean(req.AttachStdin))) return 0;
     } finally {
       h.close();
       for (const u of undo) u();

@@ -8,7 +8,7 @@ import type { HijackedStream } from '../../client/hijack.js';
 import { familiarString, isNamed, parseAnyReference, tagNameOnly, type Reference } from '../../image/reference.js';
 import { CREATE_ANNOTATIONS, CREATE_FLAGS, RUN_FLAGS, parseCreateRequest, validatePullOpt, type CreateRequest } from '../container/create-opts.js';
 import { changedSet, type SpecCommand } from '../container/spec-command.js';
-import { EscapeError, streamHijacked } from '../container/stream.js';
+import { awaitStreamed, streamHijacked } from '../container/stream.js';
 import { StatusError, type CliContext } from '../context.js';
 import { displayJsonMessages } from '../jsonmessage.js';
 import type { Opts } from '../command.js';
@@ -200,12 +200,6 @@ export async function waitExitOrRemoved(client: EngineClient, id: string, waitRe
   return { status, cancel() { cancelled = true; res.destroy(); } };
 }
 
-/** Stops reading the terminal so the process can exit. */
-function releaseStdin(): void {
-  process.stdin.pause();
-  if (!process.stdin.isTTY) process.stdin.destroy();
-}
-
 export const runCmd: SpecCommand = {
   name: 'run',
   usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
@@ -268,16 +262,7 @@ export const runCmd: SpecCommand = {
         });
         if (body.Tty && ctx.out.isTTY) undo.push(monitorTtySize(ctx, `/containers/${id}/resize`));
       }
-      if (streamed) {
-        try {
-          await streamed;
-        } catch (e) {
-          if (e instanceof EscapeError) return 0;
-          throw e;
-        } finally {
-          if (body.AttachStdin) releaseStdin();
-        }
-      }
+      if (streamed && (await awaitStreamed(streamed, Boolean(body.AttachStdin)))) return 0;
       if (!body.AttachStdout && !body.AttachStderr) return 0;
       const code = await status;
       if (code !== 0) throw new StatusError('', code);

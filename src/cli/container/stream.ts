@@ -168,3 +168,22 @@ export async function streamHijacked(h: HijackedStream, io: StreamIO): Promise<v
     cleanupInput();
   }
 }
+
+/**
+ * Waits for a hijacked stream to end; true when the user detached with the detach keys. Stops
+ * reading the terminal afterwards when stdin was attached, so the CLI can exit.
+ */
+export async function awaitStreamed(streamed: Promise<void>, usedStdin: boolean): Promise<boolean> {
+  try {
+    await streamed;
+    return false;
+  } catch (e) {
+    if (e instanceof EscapeError) return true;
+    throw e;
+  } finally {
+    if (usedStdin) {
+      process.stdin.pause();
+      if (!process.stdin.isTTY) process.stdin.destroy();
+    }
+  }
+}
