@@ -1,7 +1,7 @@
 // Docker's hijacked streams (attach, exec start): after `101 UPGRADED` (or a plain 200 for
 // clients that don't ask to upgrade) the connection carries raw bytes both ways. Without a TTY,
 // output is framed with stdcopy headers; stdin is never framed.
-import { PassThrough, type Duplex, type Readable } from 'node:stream';
+import { PassThrough, type Duplex, type Readable, type Writable } from 'node:stream';
 import { frame } from '../common/stdcopy.js';
 import type { Ctx } from './http.js';
 
@@ -16,6 +16,8 @@ export interface Hijacked {
   /** No more output: half-close toward the client. */
   end(): void;
   destroy(): void;
+  /** The connection itself, for output already in the stream's format (a replayed log). */
+  output: Writable;
   /** The client's stdin (its half-close ends this stream). */
   stdin: Readable;
   closed: Promise<void>;
@@ -27,7 +29,7 @@ export function contentTypeFor(c: Ctx, tty: boolean): string {
 
 export function hijack(c: Ctx, tty: boolean): Hijacked {
   const ct = contentTypeFor(c, tty);
-  let out: { write(b: Buffer): boolean; end(): void; destroy(): void; writableLength: number };
+  let out: Writable;
   let stdin: Readable;
   let closed: Promise<void>;
   if (c.upgrade) {
@@ -40,29 +42,33 @@ export function hijack(c: Ctx, tty: boolean): Hijacked {
     sock.on('close', () => pt.end());
     sock.resume();
     stdin = pt;
-    out = sock as Duplex & { writableLength: number };
+    out = sock as Duplex;
     closed = new Promise((r) => sock.once('close', () => r()));
   } else {
     c.res.writeHead(200, { 'Content-Type': ct });
     c.res.flushHeaders();
     stdin = c.req;
-    out = c.res as unknown as typeof out;
+    out = c.res;
     closed = new Promise((r) => c.res.once('close', () => r()));
   }
   return {
     write(stream, data) {
+      // Output can outlive the stream: a detached client, a connection the client dropped.
+      if (out.writableEnded || out.destroyed) return 0;
       out.write(tty ? data : frame(stream === 'stdout' ? 1 : 2, data));
       return out.writableLength;
     },
     systemError(message) {
-      if (!tty) out.write(frame(3, Buffer.from(message + '\n')));
+      if (out.writableEnded || out.destroyed) return;
+      out.write(tty ? Buffer.from(message + '\r\n') : frame(3, Buffer.from(message + '\n')));
     },
     end() {
-      out.end();
+      if (!out.writableEnded) out.end();
     },
     destroy() {
       out.destroy();
     },
+    output: out,
     stdin,
     closed,
   };

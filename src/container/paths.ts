@@ -23,6 +23,7 @@ export class Layout {
   readonly sockets: string;
   readonly runcRoot: string;
   readonly tmp: string;
+  readonly execSessions: string;
   readonly layersRoot: string;
 
   constructor(readonly dataRoot: string, readonly execRoot: string) {
@@ -33,6 +34,7 @@ export class Layout {
     this.sockets = join(execRoot, 's');
     this.runcRoot = join(execRoot, 'runc');
     this.tmp = join(execRoot, 't');
+    this.execSessions = join(execRoot, 'e');
   }
 
   of(id: string): ContainerPaths {

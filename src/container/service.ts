@@ -1,6 +1,6 @@
 // Containers: the records, their lifecycle through conmon and runc, and the state machine that
 // keeps both consistent across concurrent requests and daemon restarts.
-import { closeSync, constants as fsc, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { conflict, invalidParameter, isBerthError, notFound, BerthError, errorMessage } from '../common/errors.js';
 import { log } from '../common/log.js';
@@ -11,6 +11,7 @@ import { hexOf } from '../common/digest.js';
 import { mountOverlay, unmount } from '../runtime/overlay.js';
 import { startConmon, monitorAlive, RuntimeCreateError } from '../runtime/conmon.js';
 import { AttachConnection } from '../runtime/attach.js';
+import { reopenLog, resizeTerminal } from '../runtime/conmon-ctl.js';
 import type { ExitWatcher, ExitRecord } from '../runtime/exit-watcher.js';
 import type { Runc } from '../runtime/runc.js';
 import { removeCgroup } from '../runtime/cgroups.js';
@@ -211,7 +212,7 @@ export class ContainerService {
 
   private track(rec: ContainerRecord): Live {
     const l: Live = {
-      rec, lock: Promise.resolve(), hub: new AttachHub(Boolean(rec.Config.StdinOnce)), exitWaiters: [], removeWaiters: [],
+      rec, lock: Promise.resolve(), hub: new AttachHub(Boolean(rec.Config.StdinOnce) && !rec.Config.Tty), exitWaiters: [], removeWaiters: [],
       removing: false, removed: false, execIds: new Set(), released: true,
     };
     this.live.set(rec.Id, l);
@@ -279,9 +280,12 @@ export class ContainerService {
         conmon: this.cfg.conmon, runtime: this.cfg.runtime, runtimeRoot: this.layout.runcRoot, id: rec.Id,
         name: rec.Name.slice(1), bundle: p.bundle, logPath: p.log, exitDir: this.layout.exits, socketDir: this.layout.sockets,
         stdin: Boolean(rec.Config.OpenStdin), tty: Boolean(rec.Config.Tty),
-        leaveStdinOpen: Boolean(rec.Config.OpenStdin) && !rec.Config.StdinOnce, tmpDir: this.layout.tmp,
+        leaveStdinOpen: leaveStdinOpen(rec), tmpDir: this.layout.tmp,
       });
       conmonUp = true;
+      const [rows, cols] = rec.HostConfig.ConsoleSize ?? [0, 0];
+      // Before `runc start`, so the process's first look at its terminal sees the client's size.
+      if (rec.Config.Tty && rows > 0 && cols > 0) resizeTerminal(p.bundle, rows, cols);
       if (l.hub.wantsConnection) l.hub.connect(await AttachConnection.connect(p.bundle));
       this.exits.watchFor(rec.Id, (e) => void this.onExit(l, e));
       await this.runc.start(rec.Id);
@@ -377,7 +381,7 @@ export class ContainerService {
     const bundle = this.layout.of(l.rec.Id).bundle;
     l.rotator = new LogRotator({
       path: this.layout.of(l.rec.Id).log, maxSize: opts.maxSize, maxFiles: opts.maxFiles,
-      reopen: () => writeCtl(bundle, '2 0 0\n'),
+      reopen: () => { reopenLog(bundle); },
     });
     l.rotator.start();
   }
@@ -632,10 +636,9 @@ export class ContainerService {
   async attach(nameOrId: string, client: AttachClient): Promise<{ hub: AttachHub; detach: () => void; rec: ContainerRecord }> {
     const l = this.get(nameOrId);
     const rec = l.rec;
-    if (!rec.State.Running && rec.State.StartedAt !== ZERO_TIME && rec.State.Status !== 'created') {
-      throw conflict('You cannot attach to a stopped container, start it first');
-    }
-    if (rec.State.Paused) throw conflict('You cannot attach to a paused container, unpause it first');
+    // A stopped container is fine: `start -a` attaches first and the output comes with the start.
+    if (rec.State.Paused) throw conflict(`container ${rec.Id} is paused, unpause the container before attach`);
+    if (rec.State.Restarting) throw conflict(`container ${rec.Id} is restarting, wait until the container is running`);
     const detach = l.hub.add(client);
     if (rec.State.Running && !l.hub.connected) {
       try {
@@ -645,7 +648,22 @@ export class ContainerService {
         throw conflict(`cannot attach to container ${rec.Id}: ${errorMessage(e)}`);
       }
     }
+    this.events.emit('container', 'attach', rec.Id, this.attrs(rec));
     return { hub: l.hub, detach, rec };
+  }
+
+  /** An attached client typed the detach keys. */
+  detached(nameOrId: string): void {
+    const rec = this.get(nameOrId).rec;
+    this.events.emit('container', 'detach', rec.Id, this.attrs(rec));
+  }
+
+  /** POST /containers/{id}/resize: the container's terminal follows the client's window. */
+  resize(nameOrId: string, rows: number, cols: number): void {
+    const rec = this.get(nameOrId).rec;
+    if (!rec.State.Running) throw conflict(`container ${rec.Id} is not running`);
+    if (rec.Config.Tty) resizeTerminal(this.layout.of(rec.Id).bundle, rows, cols);
+    this.events.emit('container', 'resize', rec.Id, this.attrs(rec, { height: String(rows), width: String(cols) }));
   }
 
   /** The running container's process spec, the template for exec sessions. */
@@ -737,18 +755,13 @@ export class ContainerService {
   }
 }
 
-export function writeCtl(bundle: string, msg: string): void {
-  // Non-blocking: opening a FIFO for writing blocks until conmon reads, which would hang a
-  // libuv thread forever if conmon is gone; non-blocking gives ENXIO instead.
-  let fd: number | undefined;
-  try {
-    fd = openSync(`${bundle}/ctl`, fsc.O_WRONLY | fsc.O_NONBLOCK);
-    writeSync(fd, msg);
-  } catch { /* conmon gone */ } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
+/**
+ * conmon's --leave-stdin-open. Docker closes a container's stdin when the attached client's input
+ * ends only for StdinOnce without a TTY: a terminal session survives its client detaching.
+ */
+function leaveStdinOpen(rec: ContainerRecord): boolean {
+  return Boolean(rec.Config.OpenStdin) && (!rec.Config.StdinOnce || Boolean(rec.Config.Tty));
 }
-
 
 function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms).unref());

@@ -67,7 +67,7 @@ export class Daemon {
     await containers.restore();
     const orphans = await images.collectGarbage();
     if (orphans) log.info('removed unreferenced layers', { count: orphans });
-    const execs = new ExecService(containers, runc, layout);
+    const execs = new ExecService(containers, runc, layout, { conmon: cfg.conmon, sessionsDir: layout.execSessions });
 
     const system = new SystemInfo({
       dataRoot: cfg.dataRoot,

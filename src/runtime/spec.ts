@@ -89,6 +89,7 @@ export interface OciProcess {
   rlimits: OciRlimit[];
   noNewPrivileges: boolean;
   oomScoreAdj: number;
+  consoleSize?: { height: number; width: number };
 }
 export interface OciDeviceRule { allow: boolean; type?: string; major?: number; minor?: number; access: string }
 export interface OciResources {
@@ -502,12 +503,24 @@ const seccompJson = new WeakMap<object, string>();
  * config.json text. Two things JSON.stringify cannot do alone: RLIM_INFINITY (2^64-1) is not a
  * JS number, and the seccomp policy, shared between specs, is stringified once per object.
  */
+/** Infinite rlimits replaced by a marker that the JSON text then turns into RLIM_INFINITY. */
+function markInfinity(process: OciProcess): OciProcess {
+  // Also the huge float a JSON.parse of RLIM_INFINITY gives back.
+  const inf = (n: number) => n === Infinity || n >= 2 ** 64;
+  if (!process.rlimits?.some((r) => inf(r.hard) || inf(r.soft))) return process;
+  const mark = (n: number) => (inf(n) ? INF_MARK : n) as number;
+  return { ...process, rlimits: process.rlimits.map((r) => ({ type: r.type, hard: mark(r.hard), soft: mark(r.soft) })) };
+}
+
+/** An exec's process.json, rlimits as specJson writes them. */
+export function processJson(p: OciProcess): string {
+  const process = markInfinity(p);
+  const text = JSON.stringify(process);
+  return process === p ? text : text.split(JSON.stringify(INF_MARK)).join(RLIM_INFINITY);
+}
+
 export function specJson(spec: OciSpec): string {
-  let process = spec.process;
-  if (process.rlimits.some((r) => r.hard === Infinity || r.soft === Infinity)) {
-    const mark = (n: number) => (n === Infinity ? INF_MARK : n) as number;
-    process = { ...process, rlimits: process.rlimits.map((r) => ({ type: r.type, hard: mark(r.hard), soft: mark(r.soft) })) };
-  }
+  const process = markInfinity(spec.process);
   const { seccomp, ...linux } = spec.linux;
   let text = JSON.stringify({ ...spec, process, linux });
   if (process !== spec.process) text = text.split(JSON.stringify(INF_MARK)).join(RLIM_INFINITY);

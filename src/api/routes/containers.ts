@@ -1,13 +1,16 @@
 // /containers/* and /exec/*: the container lifecycle, attach, wait, logs and exec sessions.
-import { invalidParameter } from '../../common/errors.js';
+import { PassThrough, type Readable } from 'node:stream';
+import { errorMessage, invalidParameter } from '../../common/errors.js';
+import { DEFAULT_DETACH_KEYS, DetachKeyFilter, parseDetachKeys } from '../../common/detach-keys.js';
+import { nowNs } from '../../common/time.js';
 import type { ContainerService, WaitCondition } from '../../container/service.js';
-import type { ExecService, ExecConfig } from '../../container/exec.js';
+import { ExecStartError, type ExecService, type ExecConfig } from '../../container/exec.js';
 import type { CreateBody } from '../../container/create-config.js';
 import { readLogs } from '../../container/logs/reader.js';
 import { writeLogEntries } from '../../container/logs/format.js';
 import { parseTimestampNs } from '../../container/logs/k8s-file.js';
 import { HANDLED, NO_CONTENT, Status, boolValue, readJson, type Ctx } from '../http.js';
-import { contentTypeFor, hijack } from '../hijack.js';
+import { contentTypeFor, hijack, type Hijacked } from '../hijack.js';
 import type { Router } from '../router.js';
 
 const optInt = (c: Ctx, key: string): number | undefined => {
@@ -80,39 +83,69 @@ export function containerRoutes(r: Router, containers: ContainerService, execs: 
     return HANDLED;
   });
 
-  r.post('/containers/{id}/resize', (c) => { containers.record(c.params[0]); return {}; });
+  r.post('/containers/{id}/resize', (c) => {
+    const { rows, cols } = terminalSize(c);
+    containers.resize(c.params[0], rows, cols);
+    return emptyOk(c);
+  });
 
   r.post('/containers/{id}/attach', async (c) => {
     const rec = containers.record(c.params[0]);
+    const keys = detachKeys(c.query.get('detachKeys'));
     const wantStdin = boolValue(c.query, 'stdin') && Boolean(rec.Config.OpenStdin);
     const stdout = boolValue(c.query, 'stdout');
     const stderr = boolValue(c.query, 'stderr');
-    let stream: ReturnType<typeof hijack> | undefined;
-    const pending: Array<['stdout' | 'stderr', Buffer]> = [];
+    const logs = boolValue(c.query, 'logs');
+    const tty = Boolean(rec.Config.Tty);
+    let stream: Hijacked | undefined;
+    // Live output waits here until the stream is up and any replayed log has been written.
+    let pending: Array<['stdout' | 'stderr', Buffer]> | undefined = [];
     let ended = false;
+    const attachedNs = nowNs();
     const { hub, detach } = await containers.attach(c.params[0], {
       stdout, stderr,
-      write: (s, d) => { if (stream) return stream.write(s, d); pending.push([s, d]); return 0; },
-      end: () => { ended = true; stream?.end(); },
+      write: (s, d) => { if (stream && !pending) return stream.write(s, d); pending!.push([s, d]); return 0; },
+      end: () => { ended = true; if (!pending) stream?.end(); },
       abort: () => stream?.destroy(),
     });
-    stream = hijack(c, Boolean(rec.Config.Tty));
-    for (const [s, d] of pending) stream.write(s, d);
-    if (ended) stream.end();
+    stream = hijack(c, tty);
+    const out = stream;
+    if (logs && (stdout || stderr)) {
+      // The log up to the moment the live stream was joined, then the live stream.
+      const files = containers.logFiles(rec.Id);
+      await writeLogEntries(out.output, readLogs({ path: files.path, maxFiles: files.maxFiles }, {
+        follow: false, stdout, stderr, until: attachedNs,
+      }), { tty, timestamps: false }).catch(() => false);
+    }
+    for (const [s, d] of pending) out.write(s, d);
+    pending = undefined;
+    if (ended) out.end();
     let stdinDone = false;
-    const endStdin = () => {
+    const release = () => {
+      detach();
       if (stdinDone) return;
       stdinDone = true;
       if (wantStdin) hub.stdinEnded();
     };
     if (wantStdin) {
-      stream.stdin.on('data', (d: Buffer) => hub.writeStdin(d));
-      stream.stdin.on('end', endStdin);
+      const filter = new DetachKeyFilter(keys);
+      const onData = (d: Buffer) => {
+        const { data, detached } = filter.push(d);
+        if (data.length) hub.writeStdin(data);
+        if (!detached) return;
+        out.stdin.off('data', onData);
+        out.stdin.resume();
+        containers.detached(rec.Id);
+        release();
+        out.end();
+      };
+      out.stdin.on('data', onData);
+      out.stdin.on('end', () => { if (!stdinDone) { stdinDone = true; hub.stdinEnded(); } });
     } else {
-      stream.stdin.resume();
+      out.stdin.resume();
     }
-    void stream.closed.then(() => { detach(); endStdin(); });
-    if (!boolValue(c.query, 'stream') && !boolValue(c.query, 'logs')) stream.end();
+    void out.closed.then(release);
+    if (!boolValue(c.query, 'stream')) out.end();
     return HANDLED;
   });
 
@@ -156,28 +189,83 @@ export function containerRoutes(r: Router, containers: ContainerService, execs: 
   });
 
   r.get('/exec/{id}/json', (c) => execs.inspect(c.params[0]));
-  r.post('/exec/{id}/resize', (c) => { execs.inspect(c.params[0]); return {}; });
+  r.post('/exec/{id}/resize', async (c) => {
+    const { rows, cols } = terminalSize(c);
+    await execs.resize(c.params[0], rows, cols);
+    return emptyOk(c);
+  });
 
   r.post('/exec/{id}/start', async (c) => {
-    const body = (await readJson<{ Detach?: boolean; Tty?: boolean }>(c)) ?? {};
+    const body = (await readJson<{ Detach?: boolean; Tty?: boolean; ConsoleSize?: [number, number] | null }>(c)) ?? {};
     const session = execs.prepare(c.params[0]);
+    const keys = detachKeys(session.config.DetachKeys || null);
     if (body.Detach) {
-      void execs.start(c.params[0], undefined);
+      void execs.start(c.params[0], undefined, body).catch(() => {});
       return NO_CONTENT;
     }
     const tty = Boolean(body.Tty ?? session.config.Tty);
     const stream = hijack(c, tty);
     const wantStdin = Boolean(session.config.AttachStdin);
-    if (!wantStdin) stream.stdin.resume();
-    await execs.start(c.params[0], {
-      stdin: wantStdin ? stream.stdin : undefined,
-      write: (s, d) => {
-        if (s === 'stdout' ? session.config.AttachStdout !== false : session.config.AttachStderr !== false) stream.write(s, d);
-      },
-      end: () => stream.end(),
-    });
+    let stdin: Readable | undefined;
+    if (wantStdin) {
+      // The detach keys end the session's streams; the process carries on, as on Docker.
+      const filter = new DetachKeyFilter(keys);
+      const pass = new PassThrough();
+      stream.stdin.on('data', (d: Buffer) => {
+        if (pass.writableEnded) return;
+        const { data, detached } = filter.push(d);
+        if (data.length) pass.write(data);
+        if (detached) stream.end();
+      });
+      stream.stdin.on('end', () => pass.end());
+      stdin = pass;
+    } else {
+      stream.stdin.resume();
+    }
+    try {
+      await execs.start(c.params[0], {
+        stdin,
+        write: (s, d) => {
+          if (s === 'stdout' ? session.config.AttachStdout !== false : session.config.AttachStderr !== false) stream.write(s, d);
+        },
+        end: () => stream.end(),
+        closed: stream.closed,
+      }, body);
+    } catch (e) {
+      // moby writes the error as output (stdout when multiplexed), for the CLI to print.
+      if (e instanceof ExecStartError) stream.write('stdout', Buffer.from(`${e.message}\r\n`));
+      else stream.systemError(errorMessage(e));
+      stream.end();
+    }
     return HANDLED;
   });
+}
+
+/** The detach keys of a request (moby's default when absent), refused with Docker's text when invalid. */
+function detachKeys(v: string | null): number[] {
+  const keys = v || DEFAULT_DETACH_KEYS;
+  try {
+    return parseDetachKeys(keys);
+  } catch {
+    throw invalidParameter(`Invalid detach keys (${keys}) provided`);
+  }
+}
+
+/** The h and w of a resize, parsed as moby parses them (unsigned 32-bit). */
+function terminalSize(c: Ctx): { rows: number; cols: number } {
+  const parse = (key: string): number => {
+    const v = c.query.get(key) ?? '';
+    if (!/^\d+$/.test(v) || Number(v) > 0xffffffff) throw invalidParameter(`strconv.ParseUint: parsing ${JSON.stringify(v)}: invalid syntax`);
+    return Number(v);
+  };
+  return { rows: parse('h'), cols: parse('w') };
+}
+
+/** 200 with an empty body, as moby answers resize. */
+function emptyOk(c: Ctx): typeof HANDLED {
+  c.res.writeHead(200, { 'Content-Length': '0' });
+  c.res.end();
+  return HANDLED;
 }
 
 /** Docker's since/until: unix seconds with an optional fraction, or an RFC 3339 time. */

@@ -230,7 +230,8 @@ export const runCmd: SpecCommand = {
     }
 
     const undo: Array<() => void> = [];
-    if (o['sig-proxy']) undo.push(forwardSignals(ctx.client, id));
+    // As docker: with a TTY, ctrl-c is a byte on the terminal, not a signal to proxy.
+    if (o['sig-proxy'] && !body.Tty) undo.push(forwardSignals(ctx.client, id));
     let hijacked: HijackedStream | undefined;
     try {
       if (!body.AttachStdout && !body.AttachStderr) ctx.print(id);

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { Writable, type Readable } from 'node:stream';
 import type { HijackedStream } from '../../client/hijack.js';
 import { demux } from '../../common/stdcopy.js';
+import { DEFAULT_DETACH_KEYS, DetachKeyFilter, parseDetachKeys } from '../../common/detach-keys.js';
 
 export interface StreamIO {
   stdin?: NodeJS.ReadableStream & Readable | null;
@@ -24,25 +25,7 @@ export class EscapeError extends Error {
 }
 
 /** moby/term ToBytes: "ctrl-p,ctrl-q" → [16, 17]. */
-export function detachKeyBytes(keys: string): number[] {
-  const out: number[] = [];
-  for (const k of keys.split(',')) {
-    if (k.length > 1) {
-      if (k.length !== 6 || !k.toLowerCase().startsWith('ctrl-')) throw new Error(`Unknown character: '${k}'`);
-      const c = k[5]!;
-      const lc = c.toLowerCase();
-      if (lc >= 'a' && lc <= 'z') out.push(lc.charCodeAt(0) - 'a'.charCodeAt(0) + 1);
-      else if (c === '@') out.push(0);
-      else if (c >= '[' && c <= '_') out.push(c.charCodeAt(0) - '['.charCodeAt(0) + 27);
-      else throw new Error(`Unknown character: '${k}'`);
-    } else if (k.length === 1) {
-      out.push(k.charCodeAt(0));
-    }
-  }
-  return out;
-}
-
-const DEFAULT_DETACH = [16, 17];
+export const detachKeyBytes = parseDetachKeys;
 
 const discard = () => new Writable({ write(_c, _e, cb) { cb(); } });
 
@@ -67,12 +50,13 @@ export async function streamHijacked(h: HijackedStream, io: StreamIO): Promise<v
     spawnSync('stty', ['-onlcr'], { stdio: ['inherit', 'ignore', 'ignore'] });
   }
 
-  let escKeys = DEFAULT_DETACH;
+  let escKeys = parseDetachKeys(DEFAULT_DETACH_KEYS);
   if (io.detachKeys) {
     try {
-      escKeys = detachKeyBytes(io.detachKeys);
+      escKeys = parseDetachKeys(io.detachKeys);
     } catch { /* docker warns and uses the default */ }
   }
+  const detachFilter = new DetachKeyFilter(escKeys);
 
   let onData: ((d: Buffer) => void) | undefined;
   let onEnd: (() => void) | undefined;
@@ -82,8 +66,6 @@ export async function streamHijacked(h: HijackedStream, io: StreamIO): Promise<v
       resolve();
       return;
     }
-    let matched = 0;
-    let held: number[] = [];
     onData = (chunk: Buffer) => {
       if (!ttyIn) {
         if (!h.input.write(chunk)) {
@@ -92,28 +74,12 @@ export async function streamHijacked(h: HijackedStream, io: StreamIO): Promise<v
         }
         return;
       }
-      // moby/term's EscapeProxy: hold back a prefix of the detach sequence until it is complete.
-      const out: number[] = [];
-      for (const b of chunk) {
-        if (b === escKeys[matched]) {
-          held.push(b);
-          matched++;
-          if (matched === escKeys.length) {
-            if (out.length) h.input.write(Buffer.from(out));
-            cleanupInput();
-            reject(new EscapeError());
-            return;
-          }
-          continue;
-        }
-        if (matched > 0) {
-          out.push(...held);
-          held = [];
-          matched = 0;
-        }
-        out.push(b);
+      const { data, detached } = detachFilter.push(chunk);
+      if (data.length) h.input.write(data);
+      if (detached) {
+        cleanupInput();
+        reject(new EscapeError());
       }
-      if (out.length) h.input.write(Buffer.from(out));
     };
     onEnd = () => {
       cleanupInput();
