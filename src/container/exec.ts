@@ -121,6 +121,13 @@ export class ExecService {
     return s;
   }
 
+  /** The client typed the detach keys: the process runs on without it. */
+  detached(id: string): void {
+    const s = this.get(id);
+    const rec = this.containers.record(s.containerId);
+    this.containers.events.emit('container', 'exec_detach', rec.Id, this.containers.attrs(rec, { execID: id }));
+  }
+
   /** POST /exec/{id}/resize: waits up to 10 s for the session to start, as moby does. */
   async resize(id: string, rows: number, cols: number): Promise<void> {
     const s = this.get(id);

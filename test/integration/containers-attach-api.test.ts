@@ -114,6 +114,24 @@ test('exec with a TTY: console size at start, resize while running, exit code, T
   ok(d.berth(['rm', '-f', 'ex1']));
 });
 
+test('detach keys end an exec session\'s stream; its process runs on', async () => {
+  await runningShell('ex3');
+  const c = client();
+  const { Id } = await c.json<{ Id: string }>('POST', '/containers/ex3/exec', {
+    body: { Cmd: ['sh'], Tty: true, AttachStdin: true, AttachStdout: true, DetachKeys: 'ctrl-a,d' },
+  });
+  const h = await c.hijack('POST', `/exec/${Id}/start`, { body: { Detach: false, Tty: true } });
+  const out = collect(h);
+  h.input.write('echo in-exec\n');
+  await out.until(/\r\nin-exec\r\n/);
+  h.input.write('\x01d');
+  await h.done;
+  const info = await c.json<{ Running: boolean; Pid: number }>('GET', `/exec/${Id}/json`);
+  assert.equal(info.Running, true);
+  assert.ok(info.Pid > 0);
+  ok(d.berth(['rm', '-f', 'ex3']));
+});
+
 test('an exec that cannot start reports moby\'s error in the stream and exit code 127', async () => {
   await runningShell('ex2');
   const c = client();

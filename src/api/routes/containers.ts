@@ -215,7 +215,11 @@ export function containerRoutes(r: Router, containers: ContainerService, execs: 
         if (pass.writableEnded) return;
         const { data, detached } = filter.push(d);
         if (data.length) pass.write(data);
-        if (detached) stream.end();
+        if (detached) {
+          execs.detached(session.id);
+          pass.end();
+          stream.end();
+        }
       });
       stream.stdin.on('end', () => pass.end());
       stdin = pass;
