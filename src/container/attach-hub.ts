@@ -79,6 +79,22 @@ export class AttachHub {
     else this.pendingClose = true;
   }
 
+  /**
+   * The container is going away: its output ends at the socket's EOF, which conmon sends after the
+   * exit file that got us here, so the last packets may still be in flight. Clients get them and
+   * their end then, or after `graceMs` at the latest.
+   */
+  drainAndClose(graceMs: number): void {
+    const conn = this.conn;
+    if (!conn || conn.isEnded) {
+      this.close();
+      return;
+    }
+    const timer = setTimeout(() => { if (this.conn === conn) this.close(); }, graceMs);
+    timer.unref();
+    conn.once('end', () => clearTimeout(timer));
+  }
+
   /** The container's run is over or berthd is stopping: release the socket. */
   close(): void {
     for (const c of this.clients) c.end();

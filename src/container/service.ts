@@ -545,7 +545,7 @@ export class ContainerService {
     if (rec.State.Running) throw conflict(`cannot remove container "${rec.Name}": container is running: stop the container before removing or force remove`);
     rec.State.Status = 'removing';
     this.untrack(l);
-    l.hub.close();
+    l.hub.drainAndClose(2000);
     for (const w of l.removeWaiters.splice(0)) w(rec.State.ExitCode);
     for (const w of l.exitWaiters.splice(0)) w(rec.State.ExitCode);
     this.events.emit('container', 'destroy', rec.Id, this.attrs(rec));
