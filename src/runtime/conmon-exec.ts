@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { systemError } from '../common/errors.js';
 import { AttachConnection } from './attach.js';
-import { RuntimeCreateError, runcErrorText } from './conmon.js';
+import { RuntimeCreateError, readSyncMessages, runcErrorText } from './conmon.js';
 
 export interface ConmonExecOptions {
   conmon: string;
@@ -49,25 +49,6 @@ export function conmonExecArgs(o: ConmonExecOptions): string[] {
   return a;
 }
 
-/** Reads `{"data": N, "message"?: …}` lines from one of conmon's pipes. */
-function messages(pipe: Readable, onMessage: (m: { data: number; message?: string }) => void): void {
-  let buf = '';
-  pipe.setEncoding('utf8');
-  pipe.on('data', (d: string) => {
-    buf += d;
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      try {
-        const m = JSON.parse(line) as { data?: unknown; message?: string };
-        if (typeof m.data === 'number') onMessage({ data: m.data, message: m.message });
-      } catch { /* not a message */ }
-    }
-  });
-  pipe.on('error', () => { /* EOF and resets are handled through 'end' */ });
-}
-
 export function startConmonExec(o: ConmonExecOptions): Promise<ConmonExec> {
   mkdirSync(`${o.dir}/exits`, { recursive: true });
   return new Promise((resolve, reject) => {
@@ -97,7 +78,7 @@ export function startConmonExec(o: ConmonExecOptions): Promise<ConmonExec> {
       reject(e);
     };
 
-    messages(attachPipe, (m) => {
+    readSyncMessages(attachPipe, (m) => {
       if (m.data !== 0 || attach) return;
       AttachConnection.connect(o.dir).then((conn) => {
         attach = conn;
@@ -105,7 +86,7 @@ export function startConmonExec(o: ConmonExecOptions): Promise<ConmonExec> {
         start.end('0');
       }, (e: Error) => fail(systemError(`cannot attach to exec session: ${e.message}`)));
     });
-    messages(sync, (m) => {
+    readSyncMessages(sync, (m) => {
       if (pid === undefined) {
         if (m.data < 0) {
           fail(new RuntimeCreateError(runcErrorText(m.message ?? 'runc exec failed')));

@@ -68,7 +68,6 @@ export function startConmon(o: ConmonCreateOptions): Promise<ConmonStarted> {
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
     const sync = child.stdio[3] as Readable;
-    let buf = '';
     let settled = false;
     let containerPid: number | undefined;
     let exited = false;
@@ -89,22 +88,12 @@ export function startConmon(o: ConmonCreateOptions): Promise<ConmonStarted> {
       sync.destroy();
       reject(e);
     };
-    sync.setEncoding('utf8');
-    sync.on('data', (d: string) => {
-      buf += d;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        let msg: { data?: number; message?: string };
-        try { msg = JSON.parse(line); } catch { continue; }
-        if (typeof msg.data !== 'number') continue;
-        if (msg.data < 0) { fail(new RuntimeCreateError(runcErrorText(msg.message ?? 'runc create failed'))); return; }
-        containerPid = msg.data;
-        finish();
-      }
+    readSyncMessages(sync, (msg) => {
+      if (settled || containerPid !== undefined) return;
+      if (msg.data < 0) { fail(new RuntimeCreateError(runcErrorText(msg.message ?? 'runc create failed'))); return; }
+      containerPid = msg.data;
+      finish();
     });
-    sync.on('error', () => { /* EOF/reset handled through 'exit' and 'end' */ });
     sync.on('end', () => {
       if (containerPid === undefined) {
         setImmediate(() => fail(systemError(`conmon failed: ${stderr.trim() || 'no sync message'}`)));
@@ -121,6 +110,25 @@ export function startConmon(o: ConmonCreateOptions): Promise<ConmonStarted> {
       finish();
     });
   });
+}
+
+/** Reads conmon's `{"data": N, "message"?: …}` lines from its sync or attach pipe. */
+export function readSyncMessages(pipe: Readable, onMessage: (m: { data: number; message?: string }) => void): void {
+  let buf = '';
+  pipe.setEncoding('utf8');
+  pipe.on('data', (d: string) => {
+    buf += d;
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      try {
+        const m = JSON.parse(line) as { data?: unknown; message?: string };
+        if (typeof m.data === 'number') onMessage({ data: m.data, message: m.message });
+      } catch { /* not a message */ }
+    }
+  });
+  pipe.on('error', () => { /* EOF and resets are handled through 'end' */ });
 }
 
 /** runc's messages come as its JSON log line or a logrus line; keep just the error text. */

@@ -1,5 +1,6 @@
 // A real berthd on temporary roots and socket, driven through the berth CLI and the real docker
 // CLI. Every test daemon is stopped and its directories removed, even when a test fails.
+import assert from 'node:assert/strict';
 import { before, after } from 'node:test';
 import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
@@ -74,6 +75,23 @@ export class TestDaemon {
     for (const m of mountsUnder(this.dir).reverse()) spawnSync('umount', ['-l', m]);
     for (const c of cgroupDirs(this.cgroupParent)) spawnSync('sh', ['-c', `find ${c} -depth -type d -exec rmdir {} \\; 2>/dev/null`]);
     rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /**
+   * Asserts that the daemon's containers left no mount or conmon behind (after up to 5 s for
+   * monitors still exiting), then stops the daemon and asserts no cgroup is left either.
+   */
+  async assertNoLeaks(): Promise<void> {
+    const deadline = Date.now() + 5000;
+    let leaks = this.leaks();
+    while (Date.now() < deadline && (leaks.mounts.length || leaks.conmons.length)) {
+      await new Promise((r) => setTimeout(r, 100));
+      leaks = this.leaks();
+    }
+    assert.deepEqual(leaks.mounts, []);
+    assert.deepEqual(leaks.conmons, []);
+    await this.stop();
+    assert.deepEqual(this.leaks().cgroups, []);
   }
 
   /** What this daemon's containers left behind: mounts, conmon processes, cgroup dirs. */

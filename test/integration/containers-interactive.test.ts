@@ -278,14 +278,5 @@ for (const cli of ['docker', 'berth'] as const) {
 }
 
 test('a test run leaves no mount, conmon or cgroup behind', async () => {
-  const deadline = Date.now() + 5000;
-  let leaks = d.leaks();
-  while (Date.now() < deadline && (leaks.mounts.length || leaks.conmons.length)) {
-    await new Promise((r) => setTimeout(r, 100));
-    leaks = d.leaks();
-  }
-  assert.deepEqual(leaks.mounts, []);
-  assert.deepEqual(leaks.conmons, []);
-  await d.stop();
-  assert.deepEqual(d.leaks().cgroups, []);
+  await d.assertNoLeaks();
 });
