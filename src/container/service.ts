@@ -260,7 +260,7 @@ export class ContainerService {
     if (rec.State.Paused) throw conflict(`cannot start a paused container, try unpause instead`);
     if (rec.State.Running) throw new BerthError('NotModified', 'container already started');
     const p = this.layout.of(rec.Id);
-    const cgroupsPath = `${this.cfg.cgroupParent}/${rec.Id}`;
+    const cgroupsPath = this.cgroupsPathOf(rec.Id);
     let mounted = false;
     let conmonUp = false;
     l.released = false;
@@ -664,6 +664,38 @@ export class ContainerService {
     if (!rec.State.Running) throw conflict(`container ${rec.Id} is not running`);
     if (rec.Config.Tty) resizeTerminal(this.layout.of(rec.Id).bundle, rows, cols);
     this.events.emit('container', 'resize', rec.Id, this.attrs(rec, { height: String(rows), width: String(cols) }));
+  }
+
+  /** A running (or paused) container's init pid and cgroup path, for stats, top and update. */
+  runningInfo(nameOrId: string): { rec: ContainerRecord; pid: number; cgroupsPath: string } {
+    const rec = this.get(nameOrId).rec;
+    if (!rec.State.Running) throw conflict(`container ${rec.Id} is not running`);
+    return { rec, pid: rec.State.Pid, cgroupsPath: this.cgroupsPathOf(rec.Id) };
+  }
+
+  /**
+   * POST /containers/{id}/update: `change` derives the new HostConfig from the current one (and
+   * throws on invalid input), `apply` pushes it into a running container's cgroups; the record is
+   * saved only when both succeed.
+   */
+  async updateHostConfig(nameOrId: string, change: (hc: HostConfig, rec: ContainerRecord) => HostConfig,
+    apply: (hc: HostConfig, running: { id: string; cgroupsPath: string }) => Promise<void>): Promise<ContainerRecord> {
+    const l = this.get(nameOrId);
+    return this.locked(l, async () => {
+      const rec = l.rec;
+      if (l.removing || l.removed) throw conflict(`cannot update container ${rec.Id}: removal in progress`);
+      const next = change(rec.HostConfig, rec);
+      if (rec.State.Running) await apply(next, { id: rec.Id, cgroupsPath: this.cgroupsPathOf(rec.Id) });
+      rec.HostConfig = next;
+      l.spec = undefined;
+      this.events.emit('container', 'update', rec.Id, this.attrs(rec));
+      await this.store.save(rec);
+      return rec;
+    });
+  }
+
+  private cgroupsPathOf(id: string): string {
+    return `${this.cfg.cgroupParent}/${id}`;
   }
 
   /** The running container's process spec, the template for exec sessions. */

@@ -147,6 +147,24 @@ export const killCmd: SpecCommand = {
   },
 };
 
+function pauseCommand(name: 'pause' | 'unpause', description: string): SpecCommand {
+  return {
+    name,
+    usage: 'CONTAINER [CONTAINER...]',
+    description,
+    args: { min: 1 },
+    helpAliases: [`berth container ${name}`, `berth ${name}`],
+    spec: {},
+    async run(ctx, _o, args) {
+      const results = await parallel(args, (n) => post(ctx, `/containers/${enc(n)}/${name}`));
+      reportEach(ctx, args, results);
+    },
+  };
+}
+
+export const pauseCmd = pauseCommand('pause', 'Pause all processes within one or more containers');
+export const unpauseCmd = pauseCommand('unpause', 'Unpause all processes within one or more containers');
+
 export const restartCmd: SpecCommand = {
   name: 'restart',
   usage: '[OPTIONS] CONTAINER [CONTAINER...]',
@@ -405,10 +423,10 @@ export const attachCmd: SpecCommand = {
 
 /** All commands of the `container` group, in docker's order. */
 export function containerCommands(): Command[] {
-  return [attachCmd, createCmd, execCmd, containerInspectCmd, killCmd, logsCmd, psCmd, containerPruneCmd, renameCmd, restartCmd, rmCmd, runCmd, startCmd, stopCmd, waitCmd];
+  return [attachCmd, createCmd, execCmd, containerInspectCmd, killCmd, logsCmd, psCmd, pauseCmd, containerPruneCmd, renameCmd, restartCmd, rmCmd, runCmd, startCmd, stopCmd, unpauseCmd, waitCmd];
 }
 
 /** The top-level shortcuts docker has for container commands (`berth ps`, `berth rm`, `berth run`…). */
 export function containerShortcuts(): Command[] {
-  return [attachCmd, createCmd, execCmd, killCmd, logsCmd, renameCmd, restartCmd, runCmd, startCmd, stopCmd, waitCmd];
+  return [attachCmd, createCmd, execCmd, killCmd, logsCmd, pauseCmd, renameCmd, restartCmd, runCmd, startCmd, stopCmd, unpauseCmd, waitCmd];
 }
