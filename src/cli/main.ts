@@ -5,7 +5,8 @@ import type { Command } from './command.js';
 import { CliContext, StatusError } from './context.js';
 import { argsError, parseCommandFlags, renderHelp, FlagError } from './dispatch.js';
 import { imageCommands, imagesCmd, rmiCmd, tagCmd, saveCmd, loadCmd, importCmd, historyCmd, errText } from './commands/images.js';
-import { versionCmd, infoCmd, BERTH_CLIENT_VERSION } from './commands/system.js';
+import { versionCmd, infoCmd, dfCmd, systemPruneCmd, BERTH_CLIENT_VERSION } from './commands/system.js';
+import { eventsCmd } from './commands/events.js';
 import { bootstrapCmd } from './commands/bootstrap.js';
 import { inspectCmd } from './commands/inspect.js';
 import { containerCommands, containerShortcuts, psCmd, rmCmd } from './commands/containers.js';
@@ -24,6 +25,7 @@ export const ROOT: Command = {
     bootstrapCmd,
     versionCmd,
     infoCmd,
+    eventsCmd,
     inspectCmd,
     ...containerShortcuts().map(topLevel),
     shortcut(psCmd),
@@ -37,7 +39,7 @@ export const ROOT: Command = {
     historyCmd,
     { name: 'container', usage: 'COMMAND', description: 'Manage containers', subcommands: containerCommands() },
     { name: 'image', usage: 'COMMAND', description: 'Manage images', subcommands: imageCommands() },
-    { name: 'system', usage: 'COMMAND', description: 'Manage berth', subcommands: [infoCmd] },
+    { name: 'system', usage: 'COMMAND', description: 'Manage berth', subcommands: [dfCmd, eventsCmd, infoCmd, systemPruneCmd] },
   ],
   flags: [
     { name: 'config', type: 'string', usage: 'Location of client config files', valueName: 'string', default: '/root/.docker' },

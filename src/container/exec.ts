@@ -44,6 +44,8 @@ interface Session {
   markStarted: () => void;
   /** conmon's directory for a TTY session (attach socket, ctl FIFO). */
   dir?: string;
+  /** A health probe's session: forgotten as soon as it ends, as moby unregisters them. */
+  ephemeral?: boolean;
 }
 
 /** What POST /exec/{id}/start may add to the session's config. */
@@ -121,6 +123,40 @@ export class ExecService {
     return s;
   }
 
+  /**
+   * Runs `cmd` in the container as its own exec session (with Docker's exec events) and collects
+   * up to `maxOutput` bytes of stdout and stderr together; past `timeoutMs` the process is
+   * killed and the result is `timedOut`. For health probes.
+   */
+  async run(containerId: string, cmd: string[], opts: { timeoutMs: number; maxOutput: number }): Promise<{ exitCode: number; output: string; timedOut: boolean }> {
+    const { Id } = this.create(containerId, { Cmd: cmd, AttachStdout: true, AttachStderr: true });
+    this.sessions.get(Id)!.ephemeral = true;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      const pid = this.sessions.get(Id)?.pid;
+      if (pid) { try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } }
+    }, opts.timeoutMs);
+    try {
+      const exitCode = await this.start(Id, {
+        write: (_s, d) => {
+          if (size >= opts.maxOutput) return;
+          const part = d.subarray(0, opts.maxOutput - size);
+          chunks.push(part);
+          size += part.length;
+        },
+        end: () => {},
+      });
+      return { exitCode, output: Buffer.concat(chunks).toString('utf8'), timedOut };
+    } catch (e) {
+      return { exitCode: -1, output: errorMessage(e), timedOut };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** The client typed the detach keys: the process runs on without it. */
   detached(id: string): void {
     const s = this.get(id);
@@ -161,7 +197,9 @@ export class ExecService {
       s.markStarted();
       this.containers.events.emit('container', 'exec_die', rec.Id, this.containers.attrs(rec, { execID: id, exitCode: String(code) }));
       if (endIo) io?.end();
-      setTimeout(() => { this.sessions.delete(id); this.containers.trackExec(s.containerId, id, false); }, KEEP_FINISHED_MS).unref();
+      const forget = () => { this.sessions.delete(id); this.containers.trackExec(s.containerId, id, false); };
+      if (s.ephemeral) forget();
+      else setTimeout(forget, KEEP_FINISHED_MS).unref();
       return code;
     };
     let ex: ConmonExec;

@@ -20,18 +20,19 @@ import { hostRlimits } from '../runtime/host-limits.js';
 import { hostsFile, resolvConf, hostnameFile } from './etc-files.js';
 import { resolveUser, ensureWorkdir } from './user.js';
 import { AttachHub, type AttachClient } from './attach-hub.js';
-import { mergeImageConfig, networkChoice, pathAndArgs, validateHostConfig, type CreateBody } from './create-config.js';
+import { mergeImageConfig, networkChoice, pathAndArgs, validateHealthcheck, validateHostConfig, type CreateBody } from './create-config.js';
 import { ContainerStore } from './store.js';
 import type { Layout } from './paths.js';
 import type { EventLog } from './events.js';
 import { parseSignal, SIGKILL } from './signals.js';
 import { directorySize } from './size.js';
-import { ZERO_TIME, type ContainerRecord, type HostConfig } from './types.js';
+import { ZERO_TIME, type ContainerRecord, type HealthRecord, type HostConfig } from './types.js';
 import { generateName, newContainerId, validateName } from './name.js';
 import { PrefixIndex } from './prefix-index.js';
 import { inspectOf } from './views.js';
 import { listContainers, pruneFilter } from './list.js';
 import { LogRotator, parseLogOpts } from './logs/rotator.js';
+import { RestartBackoff, restartsAfterExit, restartsAtDaemonStart } from './restart-policy.js';
 
 export interface RuntimeConfig {
   conmon: string;
@@ -58,6 +59,9 @@ interface Live {
   /** True when nothing of a run is left (no runc state, mount or bundle): rm then skips the
    *  ~20 ms of spawning runc delete and umount. */
   released: boolean;
+  backoff: RestartBackoff;
+  /** Pending restart of a container its restart policy brings back. */
+  restartTimer?: NodeJS.Timeout;
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -106,11 +110,16 @@ export class ContainerService {
   counts(): { containers: number; running: number; paused: number; stopped: number } {
     let running = 0, paused = 0, stopped = 0;
     for (const r of this.all()) {
+      // As moby's info: a restarting container counts as stopped.
       if (r.State.Paused) paused++;
-      else if (r.State.Running) running++;
+      else if (r.State.Running && !r.State.Restarting) running++;
       else stopped++;
     }
     return { containers: running + paused + stopped, running, paused, stopped };
+  }
+
+  runningIds(): string[] {
+    return this.all().filter((r) => r.State.Running && !r.State.Restarting).map((r) => r.Id);
   }
 
   containersUsing(imageId: string): Array<{ id: string; running: boolean }> {
@@ -148,7 +157,8 @@ export class ContainerService {
     const hostConfig: HostConfig = { ...hc };
     if (!user.Image) throw invalidParameter('no image specified');
     const image = this.images.resolve(user.Image);
-    validateHostConfig(hostConfig);
+    const warnings = validateHostConfig(hostConfig);
+    validateHealthcheck(user);
     const net = networkChoice(hostConfig.NetworkMode);
     if (!hostConfig.NetworkMode || hostConfig.NetworkMode === 'default') hostConfig.NetworkMode = 'bridge';
     if (net.kind === 'container') this.get(net.ref);
@@ -192,7 +202,7 @@ export class ContainerService {
       throw e;
     }
     this.events.emit('container', 'create', id, this.attrs(rec));
-    return { Id: id, Warnings: [] };
+    return { Id: id, Warnings: warnings };
   }
 
   private reserveName(fullName: string): void {
@@ -213,7 +223,7 @@ export class ContainerService {
   private track(rec: ContainerRecord): Live {
     const l: Live = {
       rec, lock: Promise.resolve(), hub: new AttachHub(Boolean(rec.Config.StdinOnce) && !rec.Config.Tty), exitWaiters: [], removeWaiters: [],
-      removing: false, removed: false, execIds: new Set(), released: true,
+      removing: false, removed: false, execIds: new Set(), released: true, backoff: new RestartBackoff(),
     };
     this.live.set(rec.Id, l);
     this.index.add(rec.Id, rec.Name);
@@ -243,6 +253,7 @@ export class ContainerService {
     const l = this.get(nameOrId);
     await this.locked(l, async () => {
       try {
+        if (!l.rec.State.Running) this.resetRestartPolicy(l);
         await this.startLocked(l);
       } catch (e) {
         // As Docker: an --rm container that cannot start is removed (`docker run` waits for it).
@@ -294,7 +305,7 @@ export class ContainerService {
         Pid: started.containerPid, ExitCode: 0, Error: '', StartedAt: nowIso(), FinishedAt: rec.State.FinishedAt,
       };
       rec.Monitor = { conmonPid: started.conmonPid, conmonStartTime: started.conmonStartTime, containerPid: started.containerPid };
-      rec.HasBeenManuallyStopped = false;
+      if (hasHealthcheck(rec)) rec.State.Health = { Status: 'starting', FailingStreak: 0, Log: [] };
       this.startRotator(l);
       this.events.emit('container', 'start', rec.Id, this.attrs(rec));
       await this.store.save(rec);
@@ -416,10 +427,58 @@ export class ContainerService {
         await this.removeLocked(l, { volumes: true });
         return;
       }
+      const restart = !l.removing && restartsAfterExit(rec.HostConfig.RestartPolicy, rec.State.ExitCode, rec.RestartCount, Boolean(rec.HasBeenManuallyStopped));
+      const ranForMs = Date.parse(rec.State.FinishedAt) - Date.parse(rec.State.StartedAt);
+      if (restart) {
+        rec.RestartCount++;
+        rec.State = { ...rec.State, Status: 'restarting', Running: true, Restarting: true };
+      }
       await this.store.save(rec);
       await this.releaseRun(rec);
       l.released = true;
+      if (restart) this.scheduleRestart(l, l.backoff.next(Number.isFinite(ranForMs) ? ranForMs : 0));
     });
+  }
+
+  private scheduleRestart(l: Live, delayMs: number): void {
+    clearTimeout(l.restartTimer);
+    l.restartTimer = setTimeout(() => {
+      l.restartTimer = undefined;
+      void this.locked(l, async () => {
+        if (!l.rec.State.Restarting || l.removing || l.removed) return;
+        if (l.rec.HasBeenManuallyStopped) {
+          this.cancelRestart(l);
+          await this.store.save(l.rec);
+          return;
+        }
+        l.rec.State = { ...l.rec.State, Running: false, Restarting: false };
+        try {
+          await this.startLocked(l);
+        } catch (e) {
+          // startError recorded why; the policy gives up, as moby's does after a failed start.
+          log.warn('restart policy: start failed', { id: l.rec.Id, error: errorMessage(e) });
+        }
+      });
+    }, delayMs);
+  }
+
+  /**
+   * A start by hand: the restart policy's count and backoff start over, and a manual stop no
+   * longer holds (a policy's own restarts keep it, so a stop racing one is never undone).
+   */
+  private resetRestartPolicy(l: Live): void {
+    l.rec.RestartCount = 0;
+    l.rec.HasBeenManuallyStopped = false;
+    l.backoff = new RestartBackoff();
+  }
+
+  /** Ends a restart policy's pending restart; the container stays exited. */
+  private cancelRestart(l: Live): boolean {
+    clearTimeout(l.restartTimer);
+    l.restartTimer = undefined;
+    if (!l.rec.State.Restarting) return false;
+    l.rec.State = { ...l.rec.State, Status: 'exited', Running: false, Restarting: false };
+    return true;
   }
 
   /** Everything a finished run leaves: runc's state, the mount, the cgroup, the bundle. */
@@ -450,6 +509,11 @@ export class ContainerService {
 
   private async stopRunning(l: Live, opts: { timeout?: number; signal?: string }): Promise<void> {
     const rec = l.rec;
+    if (rec.State.Restarting) {
+      await this.locked(l, async () => { if (this.cancelRestart(l)) await this.store.save(rec); });
+      // The pending restart may have started before the lock was ours: then stop that run.
+      if (!rec.State.Running) return;
+    }
     const sig = parseSignal(opts.signal || rec.Config.StopSignal || 'SIGTERM');
     const timeout = opts.timeout ?? rec.Config.StopTimeout ?? 10;
     const exited = this.nextExit(l);
@@ -476,10 +540,20 @@ export class ContainerService {
     const sig = parseSignal(signal || 'SIGKILL');
     if (!rec.State.Running) throw conflict(`cannot kill container: ${nameOrId}: container ${rec.Id} is not running`);
     if (sig === SIGKILL) rec.HasBeenManuallyStopped = true;
+    if (rec.State.Restarting) {
+      // No process to signal: the kill ends the pending restart (unless it began meanwhile).
+      rec.HasBeenManuallyStopped = true;
+      await this.locked(l, async () => { if (this.cancelRestart(l)) await this.store.save(rec); });
+      if (!rec.State.Running) {
+        this.events.emit('container', 'kill', rec.Id, this.attrs(rec, { signal: String(sig) }));
+        return;
+      }
+    }
     this.events.emit('container', 'kill', rec.Id, this.attrs(rec, { signal: String(sig) }));
     const exited = sig === SIGKILL ? this.nextExit(l) : undefined;
     const sent = await this.runc.kill(rec.Id, String(sig));
     if (!sent) throw conflict(`cannot kill container: ${nameOrId}: container ${rec.Id} is not running`);
+    if (rec.State.Paused && sig === SIGKILL) await this.thaw(l);
     if (exited) await Promise.race([exited, delay(10_000)]);
   }
 
@@ -489,7 +563,10 @@ export class ContainerService {
       await this.stopRunning(l, opts);
       this.events.emit('container', 'stop', l.rec.Id, this.attrs(l.rec));
     }
-    await this.locked(l, () => this.startLocked(l));
+    await this.locked(l, async () => {
+      this.resetRestartPolicy(l);
+      await this.startLocked(l);
+    });
     this.events.emit('container', 'restart', l.rec.Id, this.attrs(l.rec));
   }
 
@@ -512,6 +589,7 @@ export class ContainerService {
     const l = this.get(nameOrId);
     if (l.removing) throw conflict(`removal of container ${nameOrId} is already in progress`);
     if (l.rec.State.Running && !opts.force) {
+      if (l.rec.State.Restarting) throw conflict(`You cannot remove a restarting container ${l.rec.Id}. Stop the container before attempting removal or force remove`);
       if (l.rec.State.Paused) throw conflict(`cannot remove container "${l.rec.Name}": container is paused and must be unpaused first`);
       throw conflict(`cannot remove container "${l.rec.Name}": container is running: stop the container before removing or force remove`);
     }
@@ -520,10 +598,13 @@ export class ContainerService {
       // A start may be in flight (it holds the lock): kill whatever runs, then remove under the
       // lock, and go round again if a start slipped in between.
       for (;;) {
-        if (l.rec.State.Running) {
+        if (l.rec.State.Restarting) {
+          this.cancelRestart(l);
+        } else if (l.rec.State.Running) {
           l.rec.HasBeenManuallyStopped = true;
           const exited = this.nextExit(l);
           await this.runc.kill(l.rec.Id, 'KILL', true).catch(() => false);
+          if (l.rec.State.Paused) await this.thaw(l);
           await Promise.race([exited, delay(10_000)]);
         }
         const done = await this.locked(l, async () => {
@@ -571,7 +652,7 @@ export class ContainerService {
         log.warn('prune: cannot remove container', { id: l.rec.Id, error: errorMessage(e) });
       }
     }
-    if (deleted.length) this.events.emit('container', 'prune', '', { reclaimed: String(reclaimed) });
+    this.events.emit('container', 'prune', '', { reclaimed: String(reclaimed) });
     return { ContainersDeleted: deleted.length ? deleted : null, SpaceReclaimed: reclaimed };
   }
 
@@ -666,6 +747,59 @@ export class ContainerService {
     this.events.emit('container', 'resize', rec.Id, this.attrs(rec, { height: String(rows), width: String(cols) }));
   }
 
+  // ---- pause / health -----------------------------------------------------------------------
+
+  async pause(nameOrId: string): Promise<void> {
+    const l = this.get(nameOrId);
+    await this.locked(l, async () => {
+      const rec = l.rec;
+      if (!rec.State.Running) throw conflict(`container ${rec.Id} is not running`);
+      if (rec.State.Restarting) throw conflict(`container ${rec.Id} is restarting, wait until the container is running`);
+      if (rec.State.Paused) throw conflict(`container ${rec.Id} is already paused`);
+      await this.runc.pause(rec.Id);
+      rec.State = { ...rec.State, Status: 'paused', Paused: true };
+      this.events.emit('container', 'pause', rec.Id, this.attrs(rec));
+      await this.store.save(rec);
+    });
+  }
+
+  async unpause(nameOrId: string): Promise<void> {
+    const l = this.get(nameOrId);
+    await this.locked(l, async () => {
+      const rec = l.rec;
+      if (!rec.State.Paused) throw conflict(`container ${rec.Id} is not paused`);
+      await this.runc.resume(rec.Id);
+      rec.State = { ...rec.State, Status: 'running', Paused: false };
+      this.events.emit('container', 'unpause', rec.Id, this.attrs(rec));
+      await this.store.save(rec);
+    });
+  }
+
+  /** A frozen container must thaw for a signal to act (kill -9, rm -f of a paused container). */
+  private async thaw(l: Live): Promise<void> {
+    await this.runc.resume(l.rec.Id).catch(() => {});
+    if (l.rec.State.Running) l.rec.State = { ...l.rec.State, Status: 'running', Paused: false };
+  }
+
+  /**
+   * Records a health probe's outcome (computed by `update` from the current health) for a
+   * container that is still running; a status change is saved and becomes a health_status event.
+   */
+  async setHealth(id: string, update: (h: HealthRecord) => HealthRecord): Promise<void> {
+    const l = this.live.get(id);
+    if (!l) return;
+    await this.locked(l, async () => {
+      const rec = l.rec;
+      if (!rec.State.Running || !rec.State.Health) return;
+      const before = rec.State.Health.Status;
+      rec.State.Health = update(rec.State.Health);
+      if (rec.State.Health.Status !== before) {
+        this.events.emit('container', `health_status: ${rec.State.Health.Status}`, rec.Id, this.attrs(rec));
+      }
+      await this.store.save(rec);
+    });
+  }
+
   /** A running (or paused) container's init pid and cgroup path, for stats, top and update. */
   runningInfo(nameOrId: string): { rec: ContainerRecord; pid: number; cgroupsPath: string } {
     const rec = this.get(nameOrId).rec;
@@ -683,7 +817,7 @@ export class ContainerService {
     const l = this.get(nameOrId);
     return this.locked(l, async () => {
       const rec = l.rec;
-      if (l.removing || l.removed) throw conflict(`cannot update container ${rec.Id}: removal in progress`);
+      if (l.removing || l.removed) throw conflict(`Cannot update container ${rec.Id}: container is marked for removal and cannot be "update"`);
       const next = change(rec.HostConfig, rec);
       if (rec.State.Running) await apply(next, { id: rec.Id, cgroupsPath: this.cgroupsPathOf(rec.Id) });
       rec.HostConfig = next;
@@ -702,6 +836,7 @@ export class ContainerService {
   processSpec(nameOrId: string): { rec: ContainerRecord; spec: OciSpec; rootfs: string } {
     const l = this.get(nameOrId);
     if (!l.rec.State.Running) throw conflict(`container ${l.rec.Id} is not running`);
+    if (l.rec.State.Restarting) throw conflict(`Container ${l.rec.Id} is restarting, wait until the container is running`);
     if (l.rec.State.Paused) throw conflict(`Container ${l.rec.Id} is paused, unpause the container before exec`);
     if (!l.spec) {
       l.spec = JSON.parse(readFileSync(`${this.layout.of(l.rec.Id).bundle}/config.json`, 'utf8')) as OciSpec;
@@ -739,6 +874,11 @@ export class ContainerService {
     for (const rec of records) {
       const l = this.track(rec);
       const p = this.layout.of(rec.Id);
+      if (rec.State.Restarting) {
+        // berthd stopped during a restart policy's backoff: nothing runs; the boot rule decides.
+        rec.State = { ...rec.State, Status: 'exited', Running: false, Restarting: false, Pid: 0 };
+        await this.store.save(rec);
+      }
       l.released = !rec.State.Running && !mounted.has(p.merged) && !existsSync(p.bundle);
       if (rec.State.Running) {
         const exit = this.exits.read(rec.Id);
@@ -768,6 +908,9 @@ export class ContainerService {
         l.released = true;
       }
     }
+    // Restart policies at daemon start, in the background as dockerd does.
+    const autostart = [...this.live.values()].filter((x) => restartsAtDaemonStart(x.rec));
+    if (autostart.length) void this.autostart(autostart);
     // Bundles no record claims (a create that crashed half-way).
     for (const id of safeReaddir(this.layout.bundles)) {
       if (!this.live.has(id)) {
@@ -777,9 +920,21 @@ export class ContainerService {
     }
   }
 
+  private async autostart(list: Live[]): Promise<void> {
+    for (const l of list) {
+      await this.locked(l, async () => {
+        if (l.removed || l.rec.State.Running) return;
+        // Documented Docker behaviour: an `always` container stopped by hand comes back here.
+        l.rec.HasBeenManuallyStopped = false;
+        await this.startLocked(l);
+      }).catch((e) => log.warn('restart policy: start at daemon start failed', { id: l.rec.Id, error: errorMessage(e) }));
+    }
+  }
+
   /** berthd is stopping: containers keep running under conmon; only our connections go. */
   shutdown(): void {
     for (const l of this.live.values()) {
+      clearTimeout(l.restartTimer);
       l.hub.close();
       l.rotator?.stop();
     }
@@ -793,6 +948,12 @@ export class ContainerService {
  */
 function leaveStdinOpen(rec: ContainerRecord): boolean {
   return Boolean(rec.Config.OpenStdin) && (!rec.Config.StdinOnce || Boolean(rec.Config.Tty));
+}
+
+/** A healthcheck that probes: not absent, empty or NONE. */
+function hasHealthcheck(rec: ContainerRecord): boolean {
+  const test = rec.Config.Healthcheck?.Test;
+  return Array.isArray(test) && test.length > 0 && test[0] !== 'NONE';
 }
 
 function delay(ms: number): Promise<void> {

@@ -66,6 +66,10 @@ export interface HostConfig {
   [k: string]: unknown;
 }
 
+/** One probe's result, as State.Health.Log keeps the last five. */
+export interface HealthResult { Start: string; End: string; ExitCode: number; Output: string }
+export interface HealthRecord { Status: 'starting' | 'healthy' | 'unhealthy'; FailingStreak: number; Log: HealthResult[] }
+
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 
 export interface ContainerState {
@@ -80,6 +84,8 @@ export interface ContainerState {
   Error: string;
   StartedAt: string;   // RFC3339Nano; Docker's zero time "0001-01-01T00:00:00Z" when never
   FinishedAt: string;
+  /** Present while (and after) a container with a healthcheck runs. */
+  Health?: HealthRecord;
 }
 
 /** What berthd keeps of the monitor for one run of the container, to re-attach after a restart. */

@@ -288,8 +288,9 @@ export function summaryOf(rec: ContainerRecord, extra: SummaryExtra): ContainerS
     for (const [k, v] of Object.entries(s)) {
       ordered[k] = v;
       if (k === 'Ports') {
-        if (extra.sizeRw !== undefined) ordered.SizeRw = extra.sizeRw;
-        if (extra.sizeRootFs !== undefined) ordered.SizeRootFs = extra.sizeRootFs;
+        // omitempty in moby's summary: a zero size is left out.
+        if (extra.sizeRw) ordered.SizeRw = extra.sizeRw;
+        if (extra.sizeRootFs) ordered.SizeRootFs = extra.sizeRootFs;
       }
     }
     return ordered as unknown as ContainerSummary;

@@ -7,28 +7,33 @@ import { log } from '../common/log.js';
 import { ApiServer } from '../api/server.js';
 import { Router } from '../api/router.js';
 import { systemRoutes } from '../api/routes/system.js';
+import { eventRoutes } from '../api/routes/events.js';
 import { imageRoutes } from '../api/routes/images.js';
 import { ContentStore } from '../content/store.js';
 import { LayerStore } from '../layer/store.js';
 import { ImageStore } from '../image/store.js';
 import { ImageService } from '../image/service.js';
 import { containerRoutes } from '../api/routes/containers.js';
+import { containerResourceRoutes } from '../api/routes/container-resources.js';
 import { ContainerService } from '../container/service.js';
 import { ExecService } from '../container/exec.js';
+import { HealthMonitor } from '../container/health.js';
 import { EventLog } from '../container/events.js';
+import { SizeCache } from '../container/size-cache.js';
 import { Layout } from '../container/paths.js';
 import { parseLogOpts } from '../container/logs/rotator.js';
 import { Runc } from '../runtime/runc.js';
 import { ExitWatcher } from '../runtime/exit-watcher.js';
 import { readFileSync } from 'node:fs';
 import { DataRootLock } from './lock.js';
-import { BERTH_VERSION, SystemInfo } from './system-info.js';
+import { BERTH_VERSION, DiskUsage, SystemInfo, containerCounts } from './system-info.js';
 import type { DaemonConfig } from './config.js';
 
 export class Daemon {
   private lock: DataRootLock;
   private server?: ApiServer;
   private containers?: ContainerService;
+  private health?: HealthMonitor;
   private exits?: ExitWatcher;
 
   constructor(private readonly cfg: DaemonConfig) {
@@ -47,14 +52,14 @@ export class Daemon {
     await content.init();
     await layers.init();
     await imageStore.init();
-    const images = new ImageService(imageStore, layers, content);
+    const events = new EventLog();
+    const images = new ImageService(imageStore, layers, content, events);
 
     const layout = new Layout(cfg.dataRoot, cfg.execRoot);
     const runc = new Runc(cfg.runtime, layout.runcRoot);
     const exits = new ExitWatcher(layout.exits);
     this.exits = exits;
     exits.start();
-    const events = new EventLog();
     const logDefaults = parseLogOpts(cfg.logOpts, { maxSize: 10 * 1024 * 1024, maxFiles: 3 });
     let hostResolvConf = '';
     try { hostResolvConf = readFileSync('/etc/resolv.conf', 'utf8'); } catch { /* none on the host */ }
@@ -68,19 +73,26 @@ export class Daemon {
     const orphans = await images.collectGarbage();
     if (orphans) log.info('removed unreferenced layers', { count: orphans });
     const execs = new ExecService(containers, runc, layout, { conmon: cfg.conmon, sessionsDir: layout.execSessions });
+    const health = new HealthMonitor(containers, execs, events);
+    health.resume(containers.runningIds());
+    this.health = health;
 
     const system = new SystemInfo({
       dataRoot: cfg.dataRoot,
       debug: () => cfg.debug,
-      counts: () => ({ images: images.counts().images, ...containers.counts() }),
+      counts: () => ({ images: images.counts().images, ...containerCounts(containers.all()) }),
       runtimes: { runc: { path: 'runc' } },
       defaultRuntime: 'runc',
+      eventListeners: () => events.streamCount,
+      diskUsage: new DiskUsage(images, containers, new SizeCache((id) => layout.of(id).upper, events)),
     });
 
     const router = new Router();
     systemRoutes(router, system);
+    eventRoutes(router, events);
     imageRoutes(router, images);
     containerRoutes(router, containers, execs);
+    containerResourceRoutes(router, containers, runc);
 
     this.server = new ApiServer(router, { version: BERTH_VERSION, experimental: false });
     mkdirSync(join(cfg.socket, '..'), { recursive: true });
@@ -90,6 +102,7 @@ export class Daemon {
   }
 
   async stop(): Promise<void> {
+    this.health?.stop();
     this.containers?.shutdown();
     this.exits?.stop();
     if (this.server?.http.listening) {

@@ -1,13 +1,33 @@
-// /version and /info: what the host and the engine look like, in Docker's shapes.
+// /version, /info and /system/df: what the host and the engine look like, in Docker's shapes.
 import { readFileSync, existsSync } from 'node:fs';
 import { cpus, hostname, totalmem, release, arch } from 'node:os';
 import { createHash } from 'node:crypto';
 import { hostArchitecture } from '../image/types.js';
-import type { SystemBackend } from '../api/routes/system.js';
+import type { DiskUsageReport, SystemBackend } from '../api/routes/system.js';
+import type { ImageService } from '../image/service.js';
+import type { ImageSummary } from '../image/views.js';
+import type { ContainerService } from '../container/service.js';
+import type { ContainerSummary } from '../container/views.js';
+import type { ContainerRecord } from '../container/types.js';
+import type { SizeCache } from '../container/size-cache.js';
 
 export const BERTH_VERSION = '0.1.0';
 
 export interface Counts { images: number; containers: number; running: number; paused: number; stopped: number }
+
+/**
+ * /info's container counts as moby's state counter keeps them (daemon.setStateCounter): a paused
+ * container is paused, a running one running, and anything else — restarting included — stopped.
+ */
+export function containerCounts(recs: Iterable<Pick<ContainerRecord, 'State'>>): Omit<Counts, 'images'> {
+  let running = 0, paused = 0, stopped = 0;
+  for (const r of recs) {
+    if (r.State.Paused) paused++;
+    else if (r.State.Running && !r.State.Restarting) running++;
+    else stopped++;
+  }
+  return { containers: running + paused + stopped, running, paused, stopped };
+}
 
 function osRelease(): { pretty: string; version: string } {
   try {
@@ -29,7 +49,12 @@ function readFlag(path: string): boolean {
 
 export class SystemInfo implements SystemBackend {
   private readonly id: string;
-  constructor(private readonly opts: { dataRoot: string; debug: () => boolean; counts: () => Counts; runtimes: Record<string, { path: string }>; defaultRuntime: string }) {
+  constructor(private readonly opts: {
+    dataRoot: string; debug: () => boolean; counts: () => Counts; runtimes: Record<string, { path: string }>; defaultRuntime: string;
+    /** Open `GET /events` streams. */
+    eventListeners?: () => number;
+    diskUsage?: DiskUsage;
+  }) {
     this.id = createHash('sha256').update(hostname() + opts.dataRoot).digest('hex').slice(0, 36)
       .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12}).*/, '$1-$2-$3-$4-$5').toUpperCase();
   }
@@ -47,6 +72,11 @@ export class SystemInfo implements SystemBackend {
       KernelVersion: release(),
       BuildTime: '',
     };
+  }
+
+  diskUsage(version: number): Promise<DiskUsageReport> {
+    if (!this.opts.diskUsage) return Promise.resolve({ LayersSize: 0, Images: [], Containers: [], Volumes: [], BuildCache: [] });
+    return this.opts.diskUsage.report(version);
   }
 
   info(): Record<string, unknown> {
@@ -81,7 +111,7 @@ export class SystemInfo implements SystemBackend {
       LoggingDriver: 'k8s-file',
       CgroupDriver: 'cgroupfs',
       CgroupVersion: cg,
-      NEventsListener: 0,
+      NEventsListener: this.opts.eventListeners?.() ?? 0,
       KernelVersion: release(),
       OperatingSystem: os.pretty,
       OSVersion: os.version,
@@ -113,4 +143,64 @@ export class SystemInfo implements SystemBackend {
       Warnings: null,
     };
   }
+}
+
+/**
+ * GET /system/df (moby's SystemDiskUsage, API 1.47 shape). Everything comes from what the stores
+ * already record — layer sizes from the layer store, rw sizes from the SizeCache — so the answer
+ * does not walk the image layers, nor the rw layers of stopped containers.
+ */
+export class DiskUsage {
+  /** image id → chain ids (ids are content digests, so a chain never changes) */
+  private readonly chains = new Map<string, string[]>();
+
+  constructor(private readonly images: ImageService, private readonly containers: ContainerService, private readonly sizes: SizeCache) {}
+
+  async report(version: number): Promise<DiskUsageReport> {
+    const { store, layers } = this.images;
+    const all = store.list();
+    // How many images use each layer (moby's layerRefs, over every image).
+    const refs = new Map<string, number>();
+    const chainOf = new Map<string, string[]>();
+    for (const img of all) {
+      let chain = this.chains.get(img.record.id);
+      if (!chain) this.chains.set(img.record.id, (chain = store.chainOf(img)));
+      chainOf.set(img.record.id, chain);
+      for (const c of chain) refs.set(c, (refs.get(c) ?? 0) + 1);
+    }
+    if (this.chains.size > chainOf.size) for (const id of this.chains.keys()) if (!chainOf.has(id)) this.chains.delete(id);
+    const layerSize = (c: string) => layers.get(c)?.size ?? 0;
+    let layersSize = 0;
+    for (const c of refs.keys()) layersSize += layerSize(c);
+    const imageSize = new Map<string, number>();
+    for (const [id, chain] of chainOf) imageSize.set(id, chain.reduce((n, c) => n + layerSize(c), 0));
+
+    const imageList = this.images.list({}, version) as ImageSummary[];
+    for (const s of imageList) {
+      let shared = 0;
+      for (const c of chainOf.get(s.Id) ?? []) if ((refs.get(c) ?? 0) > 1) shared += layerSize(c);
+      s.SharedSize = shared;
+    }
+
+    const summaries = (await this.containers.list({ all: true, size: false })) as ContainerSummary[];
+    const recs = this.containers.all();
+    const rw = await this.sizes.sizesRw(recs);
+    this.sizes.retain(recs.map((r) => r.Id));
+    const containers = summaries.map((c) => withSizes(c, rw.get(c.Id) ?? 0, imageSize.get(c.ImageID) ?? 0));
+    return { LayersSize: layersSize, Images: imageList, Containers: containers, Volumes: [], BuildCache: [] };
+  }
+}
+
+/** SizeRw (omitted when 0, as Go's omitempty) and SizeRootFs, placed after Ports as Docker orders them. */
+function withSizes(c: ContainerSummary, sizeRw: number, imageSize: number): ContainerSummary {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(c)) {
+    if (k === 'SizeRw' || k === 'SizeRootFs') continue;
+    out[k] = v;
+    if (k === 'Ports') {
+      if (sizeRw) out.SizeRw = sizeRw;
+      out.SizeRootFs = sizeRw + imageSize;
+    }
+  }
+  return out as unknown as ContainerSummary;
 }

@@ -17,6 +17,8 @@ import type { ContentStore } from '../content/store.js';
 export interface LoadEvents {
   layer?(shortId: string, size: number): void;
   loaded?(line: string): void;
+  /** An image is in place, with its tags (moby logs its `load` event here). */
+  image?(id: string): void;
 }
 
 interface ImageToLoad { config: Buffer; layerPaths: string[]; tags: Reference[] }
@@ -102,6 +104,7 @@ export async function loadArchive(input: Readable, store: ImageStore, layers: La
         loaded.push(line);
         ev.loaded?.(line);
       }
+      ev.image?.(id);
     }
     return loaded;
   } catch (e) {

@@ -17,11 +17,12 @@ const MT_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const MT_CONFIG = 'application/vnd.oci.image.config.v1+json';
 const MT_LAYER = 'application/vnd.oci.image.layer.v1.tar';
 
-export function saveArchive(items: SaveItem[], store: ImageStore, layers: LayerStore, content: ContentStore): Readable {
+/** `saved` is told of each image once its blobs are written (where moby logs its `save` event). */
+export function saveArchive(items: SaveItem[], store: ImageStore, layers: LayerStore, content: ContentStore, saved?: (image: Image) => void): Readable {
   const pack = tar.pack();
   const out = new PassThrough({ highWaterMark: 1 << 20 });
   pack.pipe(out);
-  writeAll(pack, items, store, layers, content).catch((e) => out.destroy(e));
+  writeAll(pack, items, store, layers, content, saved).catch((e) => out.destroy(e));
   return out;
 }
 
@@ -42,7 +43,7 @@ function addDir(pack: tar.Pack, name: string): Promise<void> {
   });
 }
 
-async function writeAll(pack: tar.Pack, items: SaveItem[], store: ImageStore, layers: LayerStore, content: ContentStore): Promise<void> {
+async function writeAll(pack: tar.Pack, items: SaveItem[], store: ImageStore, layers: LayerStore, content: ContentStore, saved?: (image: Image) => void): Promise<void> {
   await addDir(pack, 'blobs');
   await addDir(pack, 'blobs/sha256');
   const written = new Set<string>();
@@ -92,6 +93,7 @@ async function writeAll(pack: tar.Pack, items: SaveItem[], store: ImageStore, la
       RepoTags: tags.length ? tags.map((t) => familiarString(t)) : null,
       Layers: diffIds.map((d) => `blobs/sha256/${hexOf(d)}`),
     });
+    saved?.(image);
   }
   await addEntry(pack, 'index.json', JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: index }));
   await addEntry(pack, 'manifest.json', JSON.stringify(manifestJson));

@@ -17,6 +17,9 @@ export interface ImageUsage {
 
 export const noUsage: ImageUsage = { containersUsing: () => [], chainsInUse: () => new Set() };
 
+/** What removal reports as it goes: moby logs `untag` per reference removed and `delete` per image. */
+export type RemovalEvent = (action: 'untag' | 'delete', imageId: string) => void;
+
 const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
 
 export class ImageRemover {
@@ -24,7 +27,14 @@ export class ImageRemover {
     private readonly store: ImageStore,
     private readonly layers: LayerStore,
     private readonly usage: () => ImageUsage,
+    private readonly onEvent: RemovalEvent = () => {},
   ) {}
+
+  /** Removes a reference of `id`, reporting it as moby's image service does. */
+  async untag(id: string, ref: Reference): Promise<void> {
+    await this.store.untag(ref);
+    this.onEvent('untag', id);
+  }
 
   async remove(name: string, force: boolean, prune: boolean): Promise<DeleteRecord[]> {
     const img = this.store.resolve(name);
@@ -37,7 +47,7 @@ export class ImageRemover {
       const ref = tagNameOnly(parseAnyReference(name) as Reference);
       // The last reference of an image a container uses is kept unless forced.
       if (!force && repoRefs.length === 1) this.checkConflict(id, true, false);
-      await this.store.untag(ref);
+      await this.untag(id, ref);
       records.push({ Untagged: familiarString(ref) });
       repoRefs = this.store.referencesOf(id);
       if (!ref.digest) {
@@ -45,7 +55,7 @@ export class ImageRemover {
         if (!sameRepoTag) {
           for (const r of repoRefs) {
             if (r.digest && sameRepo(r, ref)) {
-              await this.store.untag(r);
+              await this.untag(id, r);
               records.push({ Untagged: familiarString(r) });
             }
           }
@@ -57,7 +67,7 @@ export class ImageRemover {
     } else if (isSingleRepository(repoRefs)) {
       this.checkConflict(id, true, !force);
       for (const r of repoRefs) {
-        await this.store.untag(r);
+        await this.untag(id, r);
         records.push({ Untagged: familiarString(r) });
       }
     }
@@ -94,7 +104,7 @@ export class ImageRemover {
     }
     if (force) {
       for (const r of this.store.referencesOf(id)) {
-        await this.store.untag(r);
+        await this.untag(id, r);
         records.push({ Untagged: familiarString(r) });
       }
     }
@@ -115,6 +125,7 @@ export class ImageRemover {
     if (!img) return [];
     const mine = this.store.chainOf(img);
     await this.store.remove(id);
+    this.onEvent('delete', id);
     const needed = this.usage().chainsInUse();
     for (const other of this.store.list()) for (const c of this.store.chainOf(other)) needed.add(c);
     const removed: string[] = [];

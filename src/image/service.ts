@@ -12,12 +12,27 @@ import { familiarMatch, familiarString, parseNormalizedNamed, parseTagRequest, r
 import type { Image, ImageStore } from './store.js';
 import { createdSeconds, historyOf, inspectOf, summaryOf, type HistoryItem, type ImageSummary } from './views.js';
 
+/** Where image events go (the daemon's event log); images sit below containers, so only this shape is known here. */
+export interface ImageEventSink {
+  emit(type: 'image', action: string, id: string, attributes?: Record<string, string>): unknown;
+}
+
 export class ImageService {
   private usage: () => ImageUsage = () => noUsage;
   private readonly remover: ImageRemover;
 
-  constructor(readonly store: ImageStore, readonly layers: LayerStore, readonly content: ContentStore) {
-    this.remover = new ImageRemover(store, layers, () => this.usage());
+  constructor(readonly store: ImageStore, readonly layers: LayerStore, readonly content: ContentStore, private readonly events?: ImageEventSink) {
+    this.remover = new ImageRemover(store, layers, () => this.usage(), (action, id) => this.logEvent(id, id, action));
+  }
+
+  /**
+   * moby's LogImageEvent: the image's labels (when it still exists) and `name` (a reference, or
+   * the id itself for untag/delete/load/save/import), with the image id as the actor.
+   */
+  private logEvent(id: string, name: string, action: string): void {
+    if (!this.events) return;
+    const labels = this.store.get(id)?.config.config?.Labels ?? {};
+    this.events.emit('image', action, id, { ...labels, name });
   }
 
   /** The container service registers itself here once it exists (it sits above images). */
@@ -78,7 +93,10 @@ export class ImageService {
   async tag(source: string, repo: string, tag: string | undefined): Promise<void> {
     const img = this.resolve(source);
     const ref = parseTagRequest(repo, tag);
-    if (ref) await this.store.tag(img.record.id, tagTarget(ref));
+    if (!ref) return;
+    const target = tagTarget(ref);
+    await this.store.tag(img.record.id, target);
+    this.logEvent(img.record.id, familiarString(target), 'tag');
   }
 
   remove(name: string, force: boolean, prune: boolean): Promise<DeleteRecord[]> {
@@ -103,13 +121,14 @@ export class ImageService {
       if (until.some((u) => createdSeconds(img) * 1000 >= u)) continue;
       // Only layers no other image shares free space; size them before they are gone.
       const sizes = new Map(this.store.chainOf(img).map((c) => [c, this.layers.get(c)?.size ?? 0]));
-      for (const r of refs) { await this.store.untag(r); deleted.push({ Untagged: familiarString(r) }); }
+      for (const r of refs) { await this.remover.untag(id, r); deleted.push({ Untagged: familiarString(r) }); }
       deleted.push({ Deleted: id });
       for (const c of await this.remover.deleteImage(id)) {
         deleted.push({ Deleted: c });
         reclaimed += sizes.get(c) ?? 0;
       }
     }
+    this.events?.emit('image', 'prune', '', { reclaimed: String(reclaimed) });
     return { ImagesDeleted: deleted.length ? deleted : null, SpaceReclaimed: reclaimed };
   }
 
@@ -134,7 +153,7 @@ export class ImageService {
       const tagRef = ref && !isIdLike(name) ? tagNameOnly(ref) : undefined;
       this.addSaveItem(items, byId, img, tagRef && !tagRef.digest ? tagRef : undefined);
     }
-    return saveArchive(items, this.store, this.layers, this.content);
+    return saveArchive(items, this.store, this.layers, this.content, (img) => this.logEvent(img.record.id, img.record.id, 'save'));
   }
 
   private addSaveItem(items: SaveItem[], byId: Map<string, SaveItem>, image: Image, tag: Reference | undefined): void {
@@ -144,13 +163,20 @@ export class ImageService {
   }
 
   load(input: Readable, ev: LoadEvents): Promise<string[]> {
-    return loadArchive(input, this.store, this.layers, this.content, ev);
+    return loadArchive(input, this.store, this.layers, this.content, {
+      ...ev,
+      image: (id) => { ev.image?.(id); this.logEvent(id, id, 'load'); },
+    });
   }
 
   async import(input: Readable, repo: string | undefined, tag: string | undefined, opts: ImportOptions): Promise<string> {
     const ref = repoTagReference(repo ?? '', tag);
     const id = await importRootfs(input, this.store, this.layers, opts);
-    if (ref) await this.store.tag(id, ref);
+    if (ref) {
+      await this.store.tag(id, ref);
+      this.logEvent(id, familiarString(ref), 'tag');
+    }
+    this.logEvent(id, id, 'import');
     return id;
   }
 

@@ -226,7 +226,10 @@ class Extractor {
     await this.replace(parent, base, rel, false);
     const path = this.abs(rel);
     symlinkSync(h.linkname, path);
-    parent.children!.set(base, { kind: 'symlink' });
+    // Docker's layer size counts a symlink as its lstat size: the target's length in bytes.
+    const size = Buffer.byteLength(h.linkname);
+    parent.children!.set(base, { kind: 'symlink', size });
+    this.size += size;
     lchownSync(path, h.uid, h.gid);
     this.applyXattrs(path, h);
     lutimesSync(path, h.atime ?? h.mtime, h.mtime);
@@ -364,6 +367,7 @@ class Extractor {
    */
   private async shadowFiles(node: TreeNode, rel: string): Promise<boolean> {
     for (const [name, child] of node.children ?? []) await this.shadowFiles(child, `${rel}/${name}`);
+    if (node.kind === 'symlink') this.size -= node.size ?? 0;
     if (node.kind !== 'file') return false;
     this.size -= node.size ?? 0;
     if (node.fileIndex === undefined || !this.recorder) return false;

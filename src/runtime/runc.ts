@@ -1,5 +1,6 @@
 // The OCI runtime's own commands. Each is a Go process start (~10 ms), so callers use them only
 // where conmon cannot help: start, kill, pause/resume, delete, and state during reconciliation.
+import { spawn } from 'node:child_process';
 import { runCommand, type CommandResult } from './command.js';
 import { conflict, notFound, systemError } from '../common/errors.js';
 
@@ -14,9 +15,12 @@ export class Runc {
 
   private static message(r: CommandResult): string {
     const text = (r.stderr || r.stdout).trim();
-    // runc prints logrus lines (`time=… level=error msg="…"`); the message is what a user needs.
-    const m = /msg="((?:[^"\\]|\\.)*)"/.exec(text);
-    return m ? m[1].replace(/\\"/g, '"') : text;
+    // runc prints logrus lines (`time=… level=error msg="…"`); the message is what a user needs,
+    // from the error line when warnings come first.
+    const lines = text.split('\n');
+    const line = lines.find((l) => /\blevel=(error|fatal)\b/.test(l)) ?? text;
+    const m = /msg="((?:[^"\\]|\\.)*)"/.exec(line);
+    return m ? m[1]!.replace(/\\(["\\])/g, '$1') : text;
   }
 
   async start(id: string): Promise<void> {
@@ -56,5 +60,24 @@ export class Runc {
     }
     const s = JSON.parse(r.stdout) as RuntimeState;
     return { status: s.status, pid: s.pid };
+  }
+
+  /**
+   * `runc update --resources -`: new cgroup limits for a running (or paused) container, as the
+   * OCI LinuxResources JSON on stdin. Zero values leave a limit unchanged.
+   */
+  async update(id: string, resources: object): Promise<void> {
+    const r = await new Promise<CommandResult>((resolve, reject) => {
+      const child = spawn(this.binary, ['--root', this.root, 'update', '--resources', '-', id], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+      child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+      child.once('error', reject);
+      child.once('close', (code, signal) => resolve({ code: code ?? -1, signal, stdout, stderr }));
+      child.stdin.on('error', () => { /* runc exited early: its stderr says why */ });
+      child.stdin.end(JSON.stringify(resources));
+    });
+    if (r.code !== 0) throw systemError(Runc.message(r));
   }
 }

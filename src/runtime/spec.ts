@@ -1,11 +1,12 @@
 // The OCI runtime config (config.json) of a container, as Docker's daemon builds it for runc
 // (moby daemon/oci_linux.go, oci/defaults.go), checked against a real dockerd 20.10 on this host
-// type. Pure apart from two facts of the host read once: cap_last_cap and the cgroup layout.
+// type. Pure apart from two facts of the host read once (cap_last_cap and the cgroup layout) and
+// the device nodes that --device and the blkio limits name, which are stat'ed as Docker does.
 // Called for every `run`: constant parts are module-level objects shared between specs, so a spec
 // must be treated as read-only once built.
-import { existsSync, readFileSync } from 'node:fs';
-import { posix } from 'node:path';
-import { invalidParameter } from '../common/errors.js';
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, type BigIntStats } from 'node:fs';
+import { join, posix } from 'node:path';
+import { invalidParameter, systemError } from '../common/errors.js';
 import { containerRlimits, type HostRlimits, type OciRlimit, type Ulimit } from './host-limits.js';
 import { convertProfile, DEFAULT_CAPS, seccompFor, type OciSeccomp, type SeccompProfile } from './seccomp.js';
 
@@ -35,12 +36,24 @@ export interface SpecHostConfig {
   NanoCpus?: number;
   CpuPeriod?: number;
   CpuQuota?: number;
+  CpuRealtimePeriod?: number;
+  CpuRealtimeRuntime?: number;
   CpusetCpus?: string;
   CpusetMems?: string;
   BlkioWeight?: number;
+  BlkioWeightDevice?: Array<{ Path: string; Weight: number }> | null;
+  BlkioDeviceReadBps?: ThrottleDevice[] | null;
+  BlkioDeviceWriteBps?: ThrottleDevice[] | null;
+  BlkioDeviceReadIOps?: ThrottleDevice[] | null;
+  BlkioDeviceWriteIOps?: ThrottleDevice[] | null;
+  Devices?: DeviceMapping[] | null;
+  DeviceCgroupRules?: string[] | null;
   MaskedPaths?: string[] | null;
   ReadonlyPaths?: string[] | null;
 }
+
+export interface DeviceMapping { PathOnHost: string; PathInContainer: string; CgroupPermissions: string }
+export interface ThrottleDevice { Path: string; Rate: number }
 
 export interface SpecInput {
   id: string;
@@ -92,15 +105,26 @@ export interface OciProcess {
   consoleSize?: { height: number; width: number };
 }
 export interface OciDeviceRule { allow: boolean; type?: string; major?: number; minor?: number; access: string }
+/** A device node runc creates in the container's /dev. */
+export interface OciDevice { path: string; type: string; major: number; minor: number; fileMode: number; uid: number; gid: number }
+export interface OciBlockDevice { major: number; minor: number }
 export interface OciResources {
   devices: OciDeviceRule[];
   memory?: { limit?: number; reservation?: number; swap?: number; swappiness?: number; disableOOMKiller?: boolean };
-  cpu?: { shares?: number; quota?: number; period?: number; cpus?: string; mems?: string };
+  cpu?: { shares?: number; quota?: number; period?: number; realtimeRuntime?: number; realtimePeriod?: number; cpus?: string; mems?: string };
   pids?: { limit: number };
-  blockIO?: { weight: number };
+  blockIO?: {
+    weight?: number;
+    weightDevice?: Array<OciBlockDevice & { weight: number }>;
+    throttleReadBpsDevice?: Array<OciBlockDevice & { rate: number }>;
+    throttleWriteBpsDevice?: Array<OciBlockDevice & { rate: number }>;
+    throttleReadIOPSDevice?: Array<OciBlockDevice & { rate: number }>;
+    throttleWriteIOPSDevice?: Array<OciBlockDevice & { rate: number }>;
+  };
 }
 export interface OciLinux {
   sysctl?: Record<string, string>;
+  devices?: OciDevice[];
   resources: OciResources;
   cgroupsPath: string;
   namespaces: Array<{ type: string; path?: string }>;
@@ -389,7 +413,121 @@ let cgroup2Only: boolean | undefined;
 /** A cgroup namespace only on a pure v2 host, as Docker's default (hybrid hosts get none). */
 const cgroupV2 = () => (cgroup2Only ??= existsSync('/sys/fs/cgroup/cgroup.controllers'));
 
-function resourcesOf(hc: SpecHostConfig): OciResources {
+// ---- resources ----
+
+/** The host node behind a path: type, numbers and mode, as libcontainer's DeviceFromPath. */
+function deviceAt(path: string): { type: string; major: number; minor: number; mode: number; uid: number; gid: number } | 'not-a-device' {
+  const st: BigIntStats = lstatSync(path, { bigint: true });
+  const type = st.isBlockDevice() ? 'b' : st.isCharacterDevice() ? 'c' : st.isFIFO() ? 'p' : '';
+  if (!type) return 'not-a-device';
+  const rdev = st.rdev;
+  // glibc's gnu_dev_major/minor.
+  const major = Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn));
+  const minor = Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn));
+  return { type, major, minor, mode: Number(st.mode & 0o7777n), uid: Number(st.uid), gid: Number(st.gid) };
+}
+
+/** Go's text for the errors a stat gives (what Docker's messages carry). */
+function errnoText(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file or directory';
+  if (code === 'EACCES') return 'permission denied';
+  if (code === 'ENOTDIR') return 'not a directory';
+  return (e as Error).message;
+}
+
+/**
+ * One --device: the nodes to create and their allow rules (moby's oci.DevicesFromPath): a
+ * symlink is followed, a directory maps every device below it, anything else is an error.
+ */
+export function devicesFromPath(onHost: string, inContainer: string, permissions: string): { devices: OciDevice[]; rules: OciDeviceRule[] } {
+  let resolved = onHost;
+  try {
+    if (lstatSync(onHost).isSymbolicLink()) resolved = realpathSync(onHost);
+  } catch { /* reported by the stat below */ }
+  const devices: OciDevice[] = [];
+  const rules: OciDeviceRule[] = [];
+  const add = (d: Exclude<ReturnType<typeof deviceAt>, 'not-a-device'>, path: string) => {
+    devices.push({ path, type: d.type, major: d.major, minor: d.minor, fileMode: d.mode, uid: d.uid, gid: d.gid });
+    rules.push({ allow: true, type: d.type, major: d.major, minor: d.minor, access: permissions });
+  };
+  let err: string;
+  try {
+    const d = deviceAt(resolved);
+    if (d !== 'not-a-device') {
+      add(d, inContainer);
+      return { devices, rules };
+    }
+    err = 'not a device node';
+    const walk = (dir: string) => {
+      for (const name of readdirSync(dir).sort()) {
+        const p = join(dir, name);
+        let child: ReturnType<typeof deviceAt>;
+        try { child = deviceAt(p); } catch { continue; }
+        if (child !== 'not-a-device') add(child, inContainer + p.slice(resolved.length));
+        else if (lstatSync(p).isDirectory()) walk(p);
+      }
+    };
+    if (lstatSync(resolved).isDirectory()) walk(resolved);
+  } catch (e) {
+    err = errnoText(e);
+  }
+  if (devices.length) return { devices, rules };
+  throw systemError(`error gathering device information while adding custom device ${JSON.stringify(onHost)}: ${err}`);
+}
+
+const CGROUP_RULE = /^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$/;
+
+/** --device-cgroup-rule values as allow rules (moby's AppendDevicePermissionsFromCgroupRules). */
+export function deviceCgroupRules(rules: readonly string[] | null | undefined): OciDeviceRule[] {
+  return (rules ?? []).map((rule) => {
+    const m = CGROUP_RULE.exec(rule);
+    if (!m) throw invalidParameter(`invalid device cgroup rule format: '${rule}'`);
+    return { allow: true, type: m[1], major: m[2] === '*' ? -1 : Number(m[2]), minor: m[3] === '*' ? -1 : Number(m[3]), access: m[4]! };
+  });
+}
+
+/** HostConfig.Devices and DeviceCgroupRules: the nodes to create and the rules after Docker's defaults. */
+function devicesOf(hc: SpecHostConfig): { devices: OciDevice[]; rules: readonly OciDeviceRule[] } {
+  if (hc.Privileged) {
+    // Everything is allowed; a mapping under another name is still created (Docker warns and
+    // skips those under the same name, which its privileged /dev already has).
+    const devices: OciDevice[] = [];
+    for (const m of hc.Devices ?? []) {
+      if (m.PathOnHost !== m.PathInContainer) devices.push(...devicesFromPath(m.PathOnHost, m.PathInContainer, 'rwm').devices);
+    }
+    return { devices, rules: DEVICES_PRIVILEGED };
+  }
+  if (!hc.Devices?.length && !hc.DeviceCgroupRules?.length) return { devices: [], rules: DEVICES };
+  const devices: OciDevice[] = [];
+  const rules: OciDeviceRule[] = [...DEVICES];
+  for (const m of hc.Devices ?? []) {
+    const r = devicesFromPath(m.PathOnHost, m.PathInContainer || m.PathOnHost, m.CgroupPermissions || 'rwm');
+    devices.push(...r.devices);
+    rules.push(...r.rules);
+  }
+  rules.push(...deviceCgroupRules(hc.DeviceCgroupRules));
+  return { devices, rules };
+}
+
+/** A block device's numbers for the blkio limits (moby's getBlkioThrottleDevices). */
+function blockDevice(path: string): OciBlockDevice {
+  let d: ReturnType<typeof deviceAt>;
+  try {
+    d = deviceAt(path);
+  } catch (e) {
+    throw systemError(`stat ${path}: ${errnoText(e)}`);
+  }
+  if (d === 'not-a-device') return { major: 0, minor: 0 };
+  return { major: d.major, minor: d.minor };
+}
+
+/**
+ * The cgroup limits of HostConfig as moby puts them in the spec at start: memory (MemorySwap is
+ * twice Memory unless set; -1 leaves swap unlimited), CPU (NanoCpus as a 100 ms CFS period),
+ * pids, block IO. Zero means "not set" throughout.
+ */
+export function resourcesOf(hc: SpecHostConfig): OciResources {
   const r: OciResources = { devices: (hc.Privileged ? DEVICES_PRIVILEGED : DEVICES) as OciDeviceRule[] };
   const mem: NonNullable<OciResources['memory']> = {};
   if (hc.Memory && hc.Memory > 0) {
@@ -402,19 +540,57 @@ function resourcesOf(hc: SpecHostConfig): OciResources {
   if (hc.MemorySwappiness != null && hc.MemorySwappiness >= 0) mem.swappiness = hc.MemorySwappiness;
   if (hc.OomKillDisable) mem.disableOOMKiller = true;
   if (Object.keys(mem).length) r.memory = mem;
+  const cpu = cpuOf(hc);
+  if (cpu) r.cpu = cpu;
+  if (hc.PidsLimit != null && hc.PidsLimit > 0) r.pids = { limit: hc.PidsLimit };
+  const bio = blockIOOf(hc);
+  if (bio) r.blockIO = bio;
+  return r;
+}
+
+function cpuOf(hc: SpecHostConfig): OciResources['cpu'] {
   const cpu: NonNullable<OciResources['cpu']> = {};
   if (hc.CpuShares && hc.CpuShares > 0) cpu.shares = hc.CpuShares;
   if (hc.NanoCpus && hc.NanoCpus > 0) {
     cpu.period = 100_000;
     cpu.quota = Math.floor((hc.NanoCpus * cpu.period) / 1e9);
   }
-  if (hc.CpuPeriod && hc.CpuPeriod > 0) cpu.period = hc.CpuPeriod;
-  if (hc.CpuQuota && hc.CpuQuota > 0) cpu.quota = hc.CpuQuota;
+  if (hc.CpuPeriod) cpu.period = hc.CpuPeriod;
+  // A negative quota (-1) is "no limit", which runc writes as such.
+  if (hc.CpuQuota) cpu.quota = hc.CpuQuota;
+  if (hc.CpuRealtimePeriod) cpu.realtimePeriod = hc.CpuRealtimePeriod;
+  if (hc.CpuRealtimeRuntime) cpu.realtimeRuntime = hc.CpuRealtimeRuntime;
   if (hc.CpusetCpus) cpu.cpus = hc.CpusetCpus;
   if (hc.CpusetMems) cpu.mems = hc.CpusetMems;
-  if (Object.keys(cpu).length) r.cpu = cpu;
-  if (hc.PidsLimit != null && hc.PidsLimit > 0) r.pids = { limit: hc.PidsLimit };
-  if (hc.BlkioWeight && hc.BlkioWeight > 0) r.blockIO = { weight: hc.BlkioWeight };
+  return Object.keys(cpu).length ? cpu : undefined;
+}
+
+function blockIOOf(hc: SpecHostConfig): OciResources['blockIO'] {
+  const bio: NonNullable<OciResources['blockIO']> = {};
+  if (hc.BlkioWeight && hc.BlkioWeight > 0) bio.weight = hc.BlkioWeight;
+  if (hc.BlkioWeightDevice?.length) bio.weightDevice = hc.BlkioWeightDevice.map((w) => ({ ...blockDevice(w.Path), weight: w.Weight }));
+  const throttle = (list: ThrottleDevice[] | null | undefined) => list?.length ? list.map((t) => ({ ...blockDevice(t.Path), rate: t.Rate })) : undefined;
+  const rb = throttle(hc.BlkioDeviceReadBps);
+  const wb = throttle(hc.BlkioDeviceWriteBps);
+  const ri = throttle(hc.BlkioDeviceReadIOps);
+  const wi = throttle(hc.BlkioDeviceWriteIOps);
+  if (rb) bio.throttleReadBpsDevice = rb;
+  if (wb) bio.throttleWriteBpsDevice = wb;
+  if (ri) bio.throttleReadIOPSDevice = ri;
+  if (wi) bio.throttleWriteIOPSDevice = wi;
+  return Object.keys(bio).length ? bio : undefined;
+}
+
+/**
+ * What `runc update --resources` gets for a changed HostConfig (moby's toContainerdResources of
+ * the merged resources): the same translation as at start, except that a pids limit of 0 or less
+ * is written as -1 so that an earlier limit is lifted. runc leaves zero values unchanged.
+ */
+export function updateResourcesOf(hc: SpecHostConfig): Omit<OciResources, 'devices'> {
+  const { devices: _devices, ...r } = resourcesOf({ ...hc, Devices: null, DeviceCgroupRules: null, BlkioWeightDevice: null, BlkioDeviceReadBps: null, BlkioDeviceWriteBps: null, BlkioDeviceReadIOps: null, BlkioDeviceWriteIOps: null });
+  if (hc.PidsLimit != null && hc.PidsLimit <= 0) r.pids = { limit: -1 };
+  // Swap is only written with a memory limit; an unlimited one (-1) is passed on.
+  if (hc.MemorySwap === -1 && r.memory?.limit) r.memory.swap = -1;
   return r;
 }
 
@@ -460,8 +636,10 @@ export function buildSpec(input: SpecInput): OciSpec {
   const sec = parseSecurityOpt(hc.SecurityOpt);
   const capList = containerCapabilities(hc);
   const seccomp = seccompOf(input, sec, capList);
+  const dev = devicesOf(hc);
   const linux: OciLinux = {
-    resources: resourcesOf(hc),
+    ...(dev.devices.length ? { devices: dev.devices } : {}),
+    resources: { ...resourcesOf(hc), devices: dev.rules as OciDeviceRule[] },
     cgroupsPath: input.cgroupsPath,
     namespaces: namespacesOf(input.networkMode),
     maskedPaths: hc.Privileged ? [] : ((hc.MaskedPaths ?? DEFAULT_MASKED_PATHS) as string[]),

@@ -44,7 +44,7 @@ const run1 = rec('run1', 'aa11', 2, RUNNING, { Config: { Image: 'busybox', Label
 const exit0 = rec('exit0', 'ee00', 3, exitedWith(0));
 const exit1 = rec('exit1', 'ee01', 4, exitedWith(1), { Config: { Image: 'alpine', Labels: { tier: 'db' } }, Image: IMG_ALPINE, ImageRef: 'alpine' });
 const paused = rec('paused1', 'bb22', 5, { ...RUNNING, Status: 'paused', Paused: true });
-const healthy = rec('healthy1', 'dd33', 6, { ...RUNNING, Health: { Status: 'healthy' } }, {
+const healthy = rec('healthy1', 'dd33', 6, { ...RUNNING, Health: { Status: 'healthy', FailingStreak: 0, Log: [] } }, {
   Config: { Image: 'child', Labels: {} }, Image: IMG_CHILD, ImageRef: 'child', HostConfig: { NetworkMode: 'none', Isolation: '' },
 });
 const dead = rec('dead1', 'ff44', 7, { Status: 'dead', Dead: true, StartedAt: '2024-05-01T11:40:00Z', FinishedAt: '2024-05-01T11:45:00Z', ExitCode: 2 });

@@ -102,8 +102,8 @@ describe('stateOf / statusText (State.State, State.String)', () => {
     ['dead', record({ State: { Status: 'dead', Dead: true, StartedAt: ago(9000), FinishedAt: ago(5000) } }), 'dead', 'Dead'],
     ['removing', record({ State: { Status: 'removing', StartedAt: ago(9000), FinishedAt: ago(5000) } }), 'removing', 'Removal In Progress'],
     ['healthy', running(3000, { Health: { Status: 'healthy', FailingStreak: 0, Log: [] } }), 'running', 'Up 3 seconds (healthy)'],
-    ['health starting', running(3000, { Health: { Status: 'starting' } }), 'running', 'Up 3 seconds (health: starting)'],
-    ['health unset', running(3000, { Health: { Status: '' } }), 'running', 'Up 3 seconds (unhealthy)'],
+    ['health starting', running(3000, { Health: { Status: 'starting', FailingStreak: 0, Log: [] } }), 'running', 'Up 3 seconds (health: starting)'],
+    ['health unset', running(3000, { Health: { Status: '' as 'healthy', FailingStreak: 0, Log: [] } }), 'running', 'Up 3 seconds (unhealthy)'],
     ['started, never finished', record({ State: { Status: 'exited', StartedAt: ago(1000) } }), 'exited', ''],
   ];
   for (const [what, rec, state, text] of cases) {

@@ -60,6 +60,16 @@ export function containerRoutes(r: Router, containers: ContainerService, execs: 
     return NO_CONTENT;
   });
 
+  r.post('/containers/{id}/pause', async (c) => {
+    await containers.pause(c.params[0]);
+    return NO_CONTENT;
+  });
+
+  r.post('/containers/{id}/unpause', async (c) => {
+    await containers.unpause(c.params[0]);
+    return NO_CONTENT;
+  });
+
   r.delete('/containers/{id}', async (c) => {
     if (boolValue(c.query, 'link')) throw invalidParameter('legacy links are not supported');
     await containers.remove(c.params[0], { force: boolValue(c.query, 'force'), volumes: boolValue(c.query, 'v') });

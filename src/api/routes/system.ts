@@ -1,12 +1,28 @@
-// /_ping, /version, /info.
+// /_ping, /version, /info, /system/df, and the prune endpoints of objects berth does not have
+// yet (volumes, build cache, networks), which answer as an engine with none of them does.
+import { invalidParameter } from '../../common/errors.js';
+import { parseFilters } from '../../common/filters.js';
 import { API_VERSION, MIN_API_VERSION } from '../server.js';
 import { HANDLED, type Ctx } from '../http.js';
 import type { Router } from '../router.js';
 
+/** GET /system/df's body (API 1.47, SystemDataUsageResponse). */
+export interface DiskUsageReport {
+  LayersSize: number;
+  Images: unknown[];
+  Containers: unknown[];
+  Volumes: unknown[];
+  BuildCache: unknown[];
+}
+
 export interface SystemBackend {
   version(): Record<string, unknown>;
   info(): Record<string, unknown> | Promise<Record<string, unknown>>;
+  diskUsage(version: number): Promise<DiskUsageReport>;
 }
+
+/** moby's DiskUsageObject values for `type=` (API ≥ 1.42). */
+const DF_TYPES = ['container', 'image', 'volume', 'build-cache'] as const;
 
 export function systemRoutes(r: Router, backend: SystemBackend): void {
   const ping = (c: Ctx) => {
@@ -29,4 +45,35 @@ export function systemRoutes(r: Router, backend: SystemBackend): void {
   r.get('/_ping', ping).head('/_ping', ping);
   r.get('/version', () => ({ ...backend.version(), ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION }));
   r.get('/info', () => backend.info());
+
+  r.get('/system/df', async (c) => {
+    const types = c.version >= 1.42 ? c.query.getAll('type') : [];
+    for (const t of types) if (!(DF_TYPES as readonly string[]).includes(t)) throw invalidParameter(`unknown object type: ${t}`);
+    const du = await backend.diskUsage(c.version);
+    if (types.length === 0) return du;
+    // Only what was asked for; the rest is left out, as moby leaves it.
+    const out: Record<string, unknown> = {};
+    if (types.includes('image')) { out.LayersSize = du.LayersSize; out.Images = du.Images; }
+    if (types.includes('container')) out.Containers = du.Containers;
+    if (types.includes('volume')) out.Volumes = du.Volumes;
+    if (types.includes('build-cache')) out.BuildCache = du.BuildCache;
+    return out;
+  });
+
+  // No volumes yet: moby's VolumesPrune over an empty set (its filters still checked).
+  r.post('/volumes/prune', (c) => {
+    parseFilters(c.query.get('filters')).validate(['label', 'label!', 'all']);
+    return { VolumesDeleted: [], SpaceReclaimed: 0 };
+  });
+  // No builder yet: an empty build cache.
+  r.post('/build/prune', (c) => {
+    parseFilters(c.query.get('filters'));
+    return { CachesDeleted: null, SpaceReclaimed: 0 };
+  });
+  // No user-defined networks yet (the predefined ones are never pruned): `docker system prune`
+  // asks anyway. Whoever adds networking replaces this with the network service's prune.
+  r.post('/networks/prune', (c) => {
+    parseFilters(c.query.get('filters')).validate(['label', 'label!', 'until']);
+    return { NetworksDeleted: null };
+  });
 }

@@ -14,6 +14,9 @@ import { errText } from './images.js';
 import { createCmd, runCmd, forwardSignals, monitorTtySize, waitExitOrRemoved } from './run.js';
 import { execCmd } from './exec.js';
 import { logsCmd } from './logs.js';
+import { statsCmd } from './stats.js';
+import { topCmd } from './top.js';
+import { updateCmd } from './update.js';
 import type { FlagSpec } from '../flags.js';
 
 const enc = encodeURIComponent;
@@ -423,10 +426,10 @@ export const attachCmd: SpecCommand = {
 
 /** All commands of the `container` group, in docker's order. */
 export function containerCommands(): Command[] {
-  return [attachCmd, createCmd, execCmd, containerInspectCmd, killCmd, logsCmd, psCmd, pauseCmd, containerPruneCmd, renameCmd, restartCmd, rmCmd, runCmd, startCmd, stopCmd, unpauseCmd, waitCmd];
+  return [attachCmd, createCmd, execCmd, containerInspectCmd, killCmd, logsCmd, psCmd, pauseCmd, containerPruneCmd, renameCmd, restartCmd, rmCmd, runCmd, startCmd, statsCmd, stopCmd, topCmd, unpauseCmd, updateCmd, waitCmd];
 }
 
 /** The top-level shortcuts docker has for container commands (`berth ps`, `berth rm`, `berth run`…). */
 export function containerShortcuts(): Command[] {
-  return [attachCmd, createCmd, execCmd, killCmd, logsCmd, pauseCmd, renameCmd, restartCmd, runCmd, startCmd, stopCmd, unpauseCmd, waitCmd];
+  return [attachCmd, createCmd, execCmd, killCmd, logsCmd, pauseCmd, renameCmd, restartCmd, runCmd, startCmd, statsCmd, stopCmd, topCmd, unpauseCmd, updateCmd, waitCmd];
 }

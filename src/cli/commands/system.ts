@@ -1,12 +1,16 @@
-// version, info.
+// version, info, and the `system` group: df, prune (events is in events.ts).
 import { release } from 'node:os';
 import { CLIENT_API_VERSION } from '../../client/client.js';
+import { BAD_FILTER_FORMAT, encodeFilters, parseFilterFlag, Filters } from '../../common/filters.js';
 import { hostArchitecture } from '../../image/types.js';
 import { TEMPLATE_FORMAT_FLAG, type Command } from '../command.js';
 import { executeTemplate } from '../format.js';
-import { humanSize } from '../units.js';
+import { humanSize, humanSize4 } from '../units.js';
 import { errText } from './images.js';
-import { StatusError } from '../context.js';
+import { StatusError, type CliContext } from '../context.js';
+import type { SpecCommand } from '../container/spec-command.js';
+import { confirm } from '../prompt.js';
+import { renderDiskUsage, type DiskUsage } from './df.js';
 
 export const BERTH_CLIENT_VERSION = '0.1.0';
 
@@ -31,7 +35,7 @@ export const versionCmd: Command = {
   name: 'version',
   usage: '[OPTIONS]',
   description: 'Show the berth version information',
-  args: { exact: 0 },
+  args: {},
   flags: [TEMPLATE_FORMAT_FLAG],
   async run(ctx, o) {
     const client = clientVersion();
@@ -76,7 +80,7 @@ export const infoCmd: Command = {
   name: 'info',
   usage: '[OPTIONS]',
   description: 'Display system-wide information',
-  args: { exact: 0 },
+  args: {},
   flags: [TEMPLATE_FORMAT_FLAG],
   async run(ctx, o) {
     const info = await ctx.client.get<Record<string, any>>('/info');
@@ -132,3 +136,138 @@ export const infoCmd: Command = {
   },
 };
 
+
+const FORMAT_USAGE = "Format output using a custom template:\n'table':            Print output in table format with column headers (default)\n'table TEMPLATE':   Print output in table format using the given Go template\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template.\nRefer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates";
+
+export const dfCmd: SpecCommand = {
+  name: 'df',
+  usage: '[OPTIONS]',
+  description: 'Show berth disk usage',
+  args: {},
+  spec: {
+    format: { type: 'string', usage: FORMAT_USAGE },
+    verbose: { type: 'bool', short: 'v', usage: 'Show detailed information on space usage' },
+  },
+  async run(ctx, o) {
+    const du = await ctx.client.get<DiskUsage>('/system/df');
+    try {
+      ctx.out.write(renderDiskUsage(du, { verbose: o.verbose, format: o.format }));
+    } catch (e) {
+      throw new StatusError((e as Error).message, 1);
+    }
+  },
+};
+
+const validateFilter = (v: string) => {
+  if (v !== '' && !v.includes('=')) throw new Error(BAD_FILTER_FORMAT);
+};
+
+interface PruneOpts { all: boolean; volumes: boolean; filters: Filters }
+
+/** docker/cli's confirmationTemplate for `system prune`. */
+export function systemPruneWarning(o: PruneOpts): string {
+  const warnings = ['all stopped containers', 'all networks not used by at least one container'];
+  if (o.volumes) warnings.push('all anonymous volumes not used by at least one container');
+  warnings.push(o.all ? 'all images without at least one container associated to them' : 'all dangling images');
+  warnings.push(o.all ? 'all build cache' : 'unused build cache');
+  let text = 'WARNING! This will remove:\n' + warnings.map((w) => `  - ${w}\n`).join('');
+  const filters: string[] = [];
+  for (const name of ['label', 'label!', 'until']) for (const v of o.filters.get(name)) filters.push(`${name}=${v}`);
+  filters.sort(naturalLess);
+  if (filters.length) text += '\n  Items to be pruned will be filtered with:\n' + filters.map((f) => `  - ${f}\n`).join('');
+  return text + '\nAre you sure you want to continue?';
+}
+
+/** fvbommel/sortorder.NaturalLess as a comparator: digit runs compare by value, digits before other bytes. */
+export function naturalLess(a: string, b: string): number {
+  const digit = (c: number) => c >= 48 && c <= 57;
+  let i = 0, j = 0;
+  while (i < a.length && j < b.length) {
+    const c1 = a.charCodeAt(i), c2 = b.charCodeAt(j);
+    const d1 = digit(c1), d2 = digit(c2);
+    if (d1 !== d2) return d1 ? -1 : 1;
+    if (!d1) {
+      if (c1 !== c2) return c1 - c2;
+      i++; j++;
+      continue;
+    }
+    while (i < a.length && a[i] === '0') i++;
+    while (j < b.length && b[j] === '0') j++;
+    const nz1 = i, nz2 = j;
+    while (i < a.length && digit(a.charCodeAt(i))) i++;
+    while (j < b.length && digit(b.charCodeAt(j))) j++;
+    if (i - nz1 !== j - nz2) return (i - nz1) - (j - nz2);
+    const n1 = a.slice(nz1, i), n2 = b.slice(nz2, j);
+    if (n1 !== n2) return n1 < n2 ? -1 : 1;
+    if (nz1 !== nz2) return nz1 - nz2;
+  }
+  return a.length - b.length;
+}
+
+/** One pruner of docker's system prune: its reclaimed bytes and the text it prints (or ''). */
+type Pruner = (ctx: CliContext, o: PruneOpts) => Promise<{ reclaimed: number; output: string }>;
+
+const filterQuery = (f: Filters) => (f.len() ? encodeFilters(f) : undefined);
+
+const pruneContainers: Pruner = async (ctx, o) => {
+  const r = await ctx.client.json<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }>('POST', '/containers/prune', { query: { filters: filterQuery(o.filters) } });
+  const ids = r.ContainersDeleted ?? [];
+  return { reclaimed: r.SpaceReclaimed ?? 0, output: ids.length ? `Deleted Containers:\n${ids.map((id) => id + '\n').join('')}` : '' };
+};
+
+const pruneNetworks: Pruner = async (ctx, o) => {
+  const r = await ctx.client.json<{ NetworksDeleted: string[] | null }>('POST', '/networks/prune', { query: { filters: filterQuery(o.filters) } });
+  const names = r.NetworksDeleted ?? [];
+  return { reclaimed: 0, output: names.length ? `Deleted Networks:\n${names.map((n) => n + '\n').join('')}` : '' };
+};
+
+const pruneVolumes: Pruner = async (ctx, o) => {
+  const r = await ctx.client.json<{ VolumesDeleted: string[] | null; SpaceReclaimed: number }>('POST', '/volumes/prune', { query: { filters: filterQuery(o.filters) } });
+  const names = r.VolumesDeleted ?? [];
+  return { reclaimed: r.SpaceReclaimed ?? 0, output: names.length ? `Deleted Volumes:\n${names.map((n) => n + '\n').join('')}` : '' };
+};
+
+const pruneImages: Pruner = async (ctx, o) => {
+  const f = o.filters.clone();
+  f.add('dangling', o.all ? 'false' : 'true');
+  const r = await ctx.client.json<{ ImagesDeleted: Array<{ Untagged?: string; Deleted?: string }> | null; SpaceReclaimed: number }>('POST', '/images/prune', { query: { filters: encodeFilters(f) } });
+  const recs = r.ImagesDeleted ?? [];
+  const lines = recs.map((d) => (d.Untagged ? `untagged: ${d.Untagged}\n` : `deleted: ${d.Deleted}\n`)).join('');
+  return { reclaimed: r.SpaceReclaimed ?? 0, output: recs.length ? `Deleted Images:\n${lines}` : '' };
+};
+
+const pruneBuildCache: Pruner = async (ctx, o) => {
+  const r = await ctx.client.json<{ CachesDeleted: string[] | null; SpaceReclaimed: number }>('POST', '/build/prune', { query: { all: o.all || undefined, filters: filterQuery(o.filters) } });
+  const ids = r.CachesDeleted ?? [];
+  return { reclaimed: r.SpaceReclaimed ?? 0, output: ids.length ? `Deleted build cache objects:\n${ids.map((id) => id + '\n').join('')}` : '' };
+};
+
+export const systemPruneCmd: SpecCommand = {
+  name: 'prune',
+  usage: '[OPTIONS]',
+  description: 'Remove unused data',
+  args: {},
+  spec: {
+    all: { type: 'bool', short: 'a', usage: 'Remove all unused images not just dangling ones' },
+    filter: { type: 'stringArray', typeName: 'filter', usage: 'Provide filter values (e.g. "label=<key>=<value>")', validate: validateFilter },
+    force: { type: 'bool', short: 'f', usage: 'Do not prompt for confirmation' },
+    volumes: { type: 'bool', usage: 'Prune anonymous volumes' },
+  },
+  async run(ctx, o) {
+    let filters = new Filters();
+    for (const v of o.filter ?? []) filters = parseFilterFlag(v, filters);
+    const opts: PruneOpts = { all: Boolean(o.all), volumes: Boolean(o.volumes), filters };
+    if (opts.volumes && filters.contains('until')) throw new StatusError('ERROR: The "until" filter is not supported with "--volumes"', 1);
+    // Declined: docker ends quietly (a cancelled error), exit status 0.
+    if (!o.force && !(await confirm(ctx, systemPruneWarning(opts)))) return 0;
+    // docker/cli's pruner order: containers, networks, volumes, images, build cache.
+    const pruners = [pruneContainers, pruneNetworks, ...(opts.volumes ? [pruneVolumes] : []), pruneImages, pruneBuildCache];
+    let total = 0;
+    for (const p of pruners) {
+      const { reclaimed, output } = await p(ctx, opts);
+      total += reclaimed;
+      if (output) ctx.out.write(output + '\n');
+    }
+    ctx.print(`Total reclaimed space: ${humanSize4(total)}`);
+  },
+};
