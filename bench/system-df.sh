@@ -102,20 +102,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'log interrupted; exit 130' INT TERM
 
-dk() { local e=$1; shift; DOCKER_HOST=${HOST[$e]} timeout -k 10 "$TMO" "${DOCKER[@]}" "$@"; }
-api() { # ENGINE CURL_ARGS... PATH: a Docker API call over the engine's unix socket
-  local e=$1; shift
-  curl -sS --unix-socket "${SOCK[$e]}" "${@:1:$#-1}" "http://localhost${*: -1}"
-}
-wait_sock() { # SOCKET PID
-  local i
-  for ((i = 0; i < 300; i++)); do
-    [[ -S $1 ]] && curl -fsS --unix-socket "$1" http://localhost/_ping >/dev/null 2>&1 && return 0
-    [[ -n $2 ]] && ! kill -0 "$2" 2>/dev/null && return 1
-    sleep 0.1
-  done
-  return 1
-}
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
 
 if [[ -z $BERTH_HOST ]]; then
   [[ -f $ROOT/dist/berthd.mjs ]] || (cd "$ROOT" && npm run build >&3) || die "build failed"

@@ -4,7 +4,9 @@ import { availableParallelism } from 'node:os';
 import { invalidParameter, notFound } from '../common/errors.js';
 import { cgroupSupport, type CgroupSupport } from '../runtime/cgroup-stats.js';
 import type { ContainerConfig } from '../image/types.js';
-import type { HostConfig } from './types.js';
+import type { HostConfig, Resources } from './types.js';
+
+export type { Resources };
 
 export interface CreateBody extends ContainerConfig {
   HostConfig?: HostConfig;
@@ -123,33 +125,6 @@ export function validateHostConfig(h: HostConfig): string[] {
   return warnings;
 }
 
-/** The resource fields of HostConfig (Docker's container.Resources) that berth applies or checks. */
-export interface Resources {
-  Memory?: number;
-  MemorySwap?: number;
-  MemoryReservation?: number;
-  MemorySwappiness?: number | null;
-  KernelMemory?: number;
-  OomKillDisable?: boolean | null;
-  PidsLimit?: number | null;
-  CpuShares?: number;
-  NanoCpus?: number;
-  CpuPeriod?: number;
-  CpuQuota?: number;
-  CpuRealtimePeriod?: number;
-  CpuRealtimeRuntime?: number;
-  CpusetCpus?: string;
-  CpusetMems?: string;
-  CpuPercent?: number;
-  BlkioWeight?: number;
-  BlkioWeightDevice?: unknown[] | null;
-  BlkioDeviceReadBps?: unknown[] | null;
-  BlkioDeviceWriteBps?: unknown[] | null;
-  BlkioDeviceReadIOps?: unknown[] | null;
-  BlkioDeviceWriteIOps?: unknown[] | null;
-  IOMaximumBandwidth?: number;
-  IOMaximumIOps?: number;
-}
 
 /** 6 MiB: moby's floor for a memory limit or reservation, to start a functional container. */
 export const MIN_MEMORY = 6291456;

@@ -269,7 +269,7 @@ export class ContainerService {
     const rec = l.rec;
     if (l.removing || l.removed) throw conflict(`cannot start container ${rec.Id}: removal in progress`);
     if (rec.State.Paused) throw conflict(`cannot start a paused container, try unpause instead`);
-    if (rec.State.Running) throw new BerthError('NotModified', 'container already started');
+    if (rec.State.Running && !rec.State.Restarting) throw new BerthError('NotModified', 'container already started');
     const p = this.layout.of(rec.Id);
     const cgroupsPath = this.cgroupsPathOf(rec.Id);
     let mounted = false;
@@ -343,7 +343,7 @@ export class ContainerService {
     } else if (lower.includes('not a directory')) {
       err = invalidParameter(`${desc}: Are you trying to mount a directory onto a file (or vice-versa)? Check if the specified host path exists and is the expected type`);
     }
-    rec.State = { ...rec.State, Status: rec.State.StartedAt === ZERO_TIME ? 'created' : 'exited', Running: false, Pid: 0, ExitCode: code, Error: desc };
+    rec.State = { ...rec.State, Status: rec.State.StartedAt === ZERO_TIME ? 'created' : 'exited', Running: false, Restarting: false, Pid: 0, ExitCode: code, Error: desc };
     void this.store.save(rec).catch(() => {});
     return err;
   }
@@ -451,7 +451,8 @@ export class ContainerService {
           await this.store.save(l.rec);
           return;
         }
-        l.rec.State = { ...l.rec.State, Running: false, Restarting: false };
+        // The state stays `restarting` (running, to every check) until the start is done, so a
+        // stop that comes meanwhile waits for the lock and then stops the new run.
         try {
           await this.startLocked(l);
         } catch (e) {
@@ -503,7 +504,11 @@ export class ContainerService {
     const rec = l.rec;
     if (!rec.State.Running) throw new BerthError('NotModified', 'container already stopped');
     rec.HasBeenManuallyStopped = true;
+    // Durable before anything happens: a restart policy must never undo this stop, even after a crash.
+    await this.store.save(rec);
     await this.stopRunning(l, opts);
+    // The exit is handled under the lock (state saved, run released) before the client hears back.
+    await this.locked(l, async () => {});
     this.events.emit('container', 'stop', rec.Id, this.attrs(rec));
   }
 
@@ -554,7 +559,10 @@ export class ContainerService {
     const sent = await this.runc.kill(rec.Id, String(sig));
     if (!sent) throw conflict(`cannot kill container: ${nameOrId}: container ${rec.Id} is not running`);
     if (rec.State.Paused && sig === SIGKILL) await this.thaw(l);
-    if (exited) await Promise.race([exited, delay(10_000)]);
+    if (exited) {
+      await Promise.race([exited, delay(10_000)]);
+      await this.locked(l, async () => {});
+    }
   }
 
   async restart(nameOrId: string, opts: { timeout?: number; signal?: string }): Promise<void> {
@@ -932,12 +940,13 @@ export class ContainerService {
   }
 
   /** berthd is stopping: containers keep running under conmon; only our connections go. */
-  shutdown(): void {
+  async shutdown(): Promise<void> {
     for (const l of this.live.values()) {
       clearTimeout(l.restartTimer);
       l.hub.close();
       l.rotator?.stop();
     }
+    await this.store.flushAll();
     removeCgroup(this.cfg.cgroupParent);
   }
 }

@@ -44,6 +44,11 @@ export class ContainerStore {
     await this.writes.get(id);
   }
 
+  /** Waits for every pending write (daemon shutdown). */
+  async flushAll(): Promise<void> {
+    await Promise.all([...this.writes.values()]);
+  }
+
   async removeFiles(id: string): Promise<void> {
     await rm(this.layout.of(id).dir, { recursive: true, force: true });
   }

@@ -6,7 +6,35 @@ export interface Ulimit { Name: string; Soft: number; Hard: number }
 export interface RestartPolicy { Name: '' | 'no' | 'always' | 'unless-stopped' | 'on-failure'; MaximumRetryCount?: number }
 export interface LogConfig { Type: string; Config: Record<string, string> }
 
-export interface HostConfig {
+/** The resource fields of HostConfig (Docker's container.Resources) that berth applies or checks. */
+export interface Resources {
+  Memory?: number;
+  MemorySwap?: number;
+  MemoryReservation?: number;
+  MemorySwappiness?: number | null;
+  KernelMemory?: number;
+  OomKillDisable?: boolean | null;
+  PidsLimit?: number | null;
+  CpuShares?: number;
+  NanoCpus?: number;
+  CpuPeriod?: number;
+  CpuQuota?: number;
+  CpuRealtimePeriod?: number;
+  CpuRealtimeRuntime?: number;
+  CpusetCpus?: string;
+  CpusetMems?: string;
+  CpuPercent?: number;
+  BlkioWeight?: number;
+  BlkioWeightDevice?: Array<{ Path: string; Weight: number }> | null;
+  BlkioDeviceReadBps?: Array<{ Path: string; Rate: number }> | null;
+  BlkioDeviceWriteBps?: Array<{ Path: string; Rate: number }> | null;
+  BlkioDeviceReadIOps?: Array<{ Path: string; Rate: number }> | null;
+  BlkioDeviceWriteIOps?: Array<{ Path: string; Rate: number }> | null;
+  IOMaximumBandwidth?: number;
+  IOMaximumIOps?: number;
+}
+
+export interface HostConfig extends Resources {
   Binds?: string[] | null;
   ContainerIDFile?: string;
   LogConfig?: LogConfig;
@@ -42,22 +70,9 @@ export interface HostConfig {
   Runtime?: string;
   Isolation?: string;
   Init?: boolean | null;
-  // Resources (enforced by issue 6; carried and reported now).
-  CpuShares?: number;
-  Memory?: number;
-  NanoCpus?: number;
+  // The rest of moby's Resources that berth applies outside the cgroup limits.
   CgroupParent?: string;
-  BlkioWeight?: number;
-  CpuPeriod?: number;
-  CpuQuota?: number;
-  CpusetCpus?: string;
-  CpusetMems?: string;
   Devices?: Array<{ PathOnHost: string; PathInContainer: string; CgroupPermissions: string }> | null;
-  MemoryReservation?: number;
-  MemorySwap?: number;
-  MemorySwappiness?: number | null;
-  OomKillDisable?: boolean | null;
-  PidsLimit?: number | null;
   Ulimits?: Ulimit[] | null;
   MaskedPaths?: string[] | null;
   ReadonlyPaths?: string[] | null;

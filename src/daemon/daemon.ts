@@ -103,7 +103,7 @@ export class Daemon {
 
   async stop(): Promise<void> {
     this.health?.stop();
-    this.containers?.shutdown();
+    await this.containers?.shutdown();
     this.exits?.stop();
     if (this.server?.http.listening) {
       await this.server.close();
