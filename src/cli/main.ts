@@ -7,7 +7,9 @@ import { argsError, parseCommandFlags, renderHelp, FlagError } from './dispatch.
 import { imageCommands, imagesCmd, rmiCmd, tagCmd, saveCmd, loadCmd, importCmd, historyCmd, errText } from './commands/images.js';
 import { versionCmd, infoCmd, dfCmd, systemPruneCmd, BERTH_CLIENT_VERSION } from './commands/system.js';
 import { eventsCmd } from './commands/events.js';
+import { loginCmd, logoutCmd, pullCmd, pushCmd } from './commands/registry-client.js';
 import { bootstrapCmd } from './commands/bootstrap.js';
+import { registryCommands } from './commands/registry.js';
 import { inspectCmd } from './commands/inspect.js';
 import { containerCommands, containerShortcuts, psCmd, rmCmd } from './commands/containers.js';
 import { isSpecCommand, parseSpecCommand, renderSpecHelp, versionLess, type ServerFeatures } from './container/spec-command.js';
@@ -37,9 +39,14 @@ export const ROOT: Command = {
     loadCmd,
     importCmd,
     historyCmd,
+    pullCmd,
+    pushCmd,
+    loginCmd,
+    logoutCmd,
     { name: 'container', usage: 'COMMAND', description: 'Manage containers', subcommands: containerCommands() },
     { name: 'image', usage: 'COMMAND', description: 'Manage images', subcommands: imageCommands() },
     { name: 'system', usage: 'COMMAND', description: 'Manage berth', subcommands: [dfCmd, eventsCmd, infoCmd, systemPruneCmd] },
+    { name: 'registry', usage: 'COMMAND', description: 'Run an OCI distribution registry', subcommands: registryCommands() },
   ],
   flags: [
     { name: 'config', type: 'string', usage: 'Location of client config files', valueName: 'string', default: '/root/.docker' },

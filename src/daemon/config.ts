@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { invalidParameter } from '../common/errors.js';
+import { InsecureRegistries } from '../distribution/endpoints.js';
 
 export interface DaemonConfig {
   socket: string;
@@ -17,6 +18,8 @@ export interface DaemonConfig {
   /** Daemon-wide defaults of the containers' log options (`--log-opt max-size=10m`). */
   logOpts: Record<string, string>;
   seccomp: boolean;
+  /** --insecure-registry: CIDRs or host[:port] reached without verified TLS (HTTPS first, then HTTP). */
+  insecureRegistries: string[];
 }
 
 export const DAEMON_USAGE = `Usage:	berthd [OPTIONS]
@@ -31,6 +34,7 @@ Options:
       --exec-root string   Root directory for execution state files (default "/run/berth")
   -h, --help               Print usage
       --init-path string   Path to the docker-init binary (default "/usr/bin/tini-static")
+      --insecure-registry list  Enable insecure registry communication
       --log-opt map        Default log driver options for containers (default max-size=10m,max-file=3)
   -H, --host string        Daemon socket to listen on (default "unix:///run/berth/berth.sock")
   -l, --log-level string   Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
@@ -58,6 +62,7 @@ export function parseDaemonArgs(argv: string[]): DaemonConfig | 'help' | 'versio
         runtime: { type: 'string' },
         'log-opt': { type: 'string', multiple: true },
         'seccomp-profile': { type: 'string' },
+        'insecure-registry': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -77,6 +82,7 @@ export function parseDaemonArgs(argv: string[]): DaemonConfig | 'help' | 'versio
   else if (host.startsWith('/')) socket = host;
   else throw invalidParameter(`unsupported host ${host}: only unix:// sockets are supported`);
   const execRoot = resolve(v['exec-root'] ?? '/run/berth');
+  new InsecureRegistries(v['insecure-registry'] ?? []); // refuses malformed entries at start
   return {
     socket: resolve(socket),
     dataRoot: resolve(v['data-root'] ?? '/var/lib/berth'),
@@ -90,6 +96,7 @@ export function parseDaemonArgs(argv: string[]): DaemonConfig | 'help' | 'versio
     runtime: v.runtime ?? '/usr/sbin/runc',
     logOpts: parseLogOptFlags(v['log-opt'] ?? []),
     seccomp: v['seccomp-profile'] !== 'unconfined',
+    insecureRegistries: v['insecure-registry'] ?? [],
   };
 }
 

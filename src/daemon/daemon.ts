@@ -13,6 +13,9 @@ import { ContentStore } from '../content/store.js';
 import { LayerStore } from '../layer/store.js';
 import { ImageStore } from '../image/store.js';
 import { ImageService } from '../image/service.js';
+import { RegistryClient } from '../distribution/registry.js';
+import { InsecureRegistries } from '../distribution/endpoints.js';
+import { BlobSources } from '../distribution/blob-sources.js';
 import { containerRoutes } from '../api/routes/containers.js';
 import { containerResourceRoutes } from '../api/routes/container-resources.js';
 import { ContainerService } from '../container/service.js';
@@ -35,6 +38,7 @@ export class Daemon {
   private containers?: ContainerService;
   private health?: HealthMonitor;
   private exits?: ExitWatcher;
+  private registry?: { client: RegistryClient; sources: BlobSources };
 
   constructor(private readonly cfg: DaemonConfig) {
     this.lock = new DataRootLock(cfg.dataRoot);
@@ -53,7 +57,13 @@ export class Daemon {
     await layers.init();
     await imageStore.init();
     const events = new EventLog();
-    const images = new ImageService(imageStore, layers, content, events);
+    const registry = {
+      client: new RegistryClient({ insecure: new InsecureRegistries(cfg.insecureRegistries), userAgent: `berth/${BERTH_VERSION} os/linux arch/${process.arch}` }),
+      sources: new BlobSources(join(cfg.dataRoot, 'distribution', 'blob-sources.json')),
+    };
+    await registry.sources.load();
+    this.registry = registry;
+    const images = new ImageService(imageStore, layers, content, events, registry);
 
     const layout = new Layout(cfg.dataRoot, cfg.execRoot);
     const runc = new Runc(cfg.runtime, layout.runcRoot);
@@ -72,6 +82,7 @@ export class Daemon {
     await containers.restore();
     const orphans = await images.collectGarbage();
     if (orphans) log.info('removed unreferenced layers', { count: orphans });
+    registry.sources.retainOnly(layers.list().map((l) => l.diffId));
     const execs = new ExecService(containers, runc, layout, { conmon: cfg.conmon, sessionsDir: layout.execSessions });
     const health = new HealthMonitor(containers, execs, events);
     health.resume(containers.runningIds());
@@ -105,6 +116,8 @@ export class Daemon {
     this.health?.stop();
     await this.containers?.shutdown();
     this.exits?.stop();
+    await this.registry?.sources.flush();
+    this.registry?.client.close();
     if (this.server?.http.listening) {
       await this.server.close();
       rmSync(this.cfg.socket, { force: true });

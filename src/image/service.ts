@@ -1,6 +1,6 @@
 // The image service the API talks to: one narrow surface over the stores and the image verbs.
 import type { Readable } from 'node:stream';
-import { invalidParameter, notFound } from '../common/errors.js';
+import { invalidParameter, notFound, notImplemented } from '../common/errors.js';
 import { parseFilters, parseTimestampMs, type Filters } from '../common/filters.js';
 import type { ContentStore } from '../content/store.js';
 import type { LayerStore } from '../layer/store.js';
@@ -8,9 +8,35 @@ import { saveArchive, type SaveItem } from './archive-save.js';
 import { loadArchive, type LoadEvents } from './archive-load.js';
 import { importRootfs, type ImportOptions } from './import.js';
 import { ImageRemover, noUsage, type DeleteRecord, type ImageUsage } from './remove.js';
-import { familiarMatch, familiarString, parseNormalizedNamed, parseTagRequest, repoTagReference, tagNameOnly, tagTarget, isNameOnly, fullName, type Reference } from './reference.js';
+import {
+  digestError, familiarMatch, familiarName, familiarString, fullName, isNameOnly, parseNormalizedNamed, parseTagRequest, repoTagReference,
+  tagNameOnly, tagTarget, trimNamed, withDigest, withTag, type Reference,
+} from './reference.js';
 import type { Image, ImageStore } from './store.js';
 import { createdSeconds, historyOf, inspectOf, summaryOf, type HistoryItem, type ImageSummary } from './views.js';
+import { pullImage } from './pull.js';
+import { pushImage } from './push.js';
+import type { AuthConfig } from '../distribution/auth-config.js';
+import type { BlobSources } from '../distribution/blob-sources.js';
+import { parsePlatform } from '../distribution/platform.js';
+import type { ProgressSink } from '../distribution/progress.js';
+import type { RegistryClient } from '../distribution/registry.js';
+
+/** The registry client and the record of where layer blobs were seen (pull, push, login). */
+export interface RegistryDeps {
+  client: RegistryClient;
+  sources: BlobSources;
+}
+
+export interface PullOptions {
+  /** `fromImage`: a name, maybe with a tag or digest (a trailing `:` of `pull -a` is ignored). */
+  image: string;
+  /** `tag`: a tag or a digest; empty with a name-only image pulls every tag. */
+  tag?: string;
+  platform?: string;
+  auth?: AuthConfig;
+  signal?: AbortSignal;
+}
 
 /** Where image events go (the daemon's event log); images sit below containers, so only this shape is known here. */
 export interface ImageEventSink {
@@ -21,7 +47,7 @@ export class ImageService {
   private usage: () => ImageUsage = () => noUsage;
   private readonly remover: ImageRemover;
 
-  constructor(readonly store: ImageStore, readonly layers: LayerStore, readonly content: ContentStore, private readonly events?: ImageEventSink) {
+  constructor(readonly store: ImageStore, readonly layers: LayerStore, readonly content: ContentStore, private readonly events?: ImageEventSink, private readonly registry?: RegistryDeps) {
     this.remover = new ImageRemover(store, layers, () => this.usage(), (action, id) => this.logEvent(id, id, action));
   }
 
@@ -178,6 +204,37 @@ export class ImageService {
     }
     this.logEvent(id, id, 'import');
     return id;
+  }
+
+  /** `POST /images/create?fromImage=`: moby's PullImage. Progress goes to `out` as it happens. */
+  async pull(o: PullOptions, out: ProgressSink): Promise<void> {
+    const reg = this.requireRegistry();
+    let ref = parseNormalizedNamed(o.image.replace(/:$/, ''));
+    if (o.tag) ref = digestError(o.tag) === undefined ? withDigest(trimNamed(ref), o.tag) : withTag(ref, o.tag);
+    const platform = o.platform ? parsePlatform(o.platform) : undefined;
+    await pullImage({ store: this.store, layers: this.layers, content: this.content, registry: reg.client, sources: reg.sources },
+      { ref, auth: o.auth, platform, signal: o.signal }, out);
+    this.logEvent(familiarString(ref), familiarName(ref), 'pull');
+  }
+
+  /** `POST /images/{name}/push?tag=`: one tag, or every tag of the repository when none is given. */
+  async push(name: string, tag: string | undefined, auth: AuthConfig | undefined, out: ProgressSink, signal?: AbortSignal): Promise<void> {
+    const reg = this.requireRegistry();
+    const ref = tag ? repoTagReference(name, tag)! : parseNormalizedNamed(name);
+    await pushImage({ store: this.store, layers: this.layers, content: this.content, registry: reg.client, sources: reg.sources },
+      { ref, auth, signal }, out);
+    this.logEvent(familiarString(ref), familiarName(ref), 'push');
+  }
+
+  /** `POST /auth`: checks the credentials against the registry (moby's AuthenticateToRegistry). */
+  async login(auth: AuthConfig): Promise<{ IdentityToken: string; Status: string }> {
+    const token = await this.requireRegistry().client.login(auth);
+    return { IdentityToken: token, Status: 'Login Succeeded' };
+  }
+
+  private requireRegistry(): RegistryDeps {
+    if (!this.registry) throw notImplemented('this daemon has no registry client');
+    return this.registry;
   }
 
   /** Layers no image references (left by a crash between commit and record): removed at start. */

@@ -41,7 +41,9 @@ export class RefDockerd {
     if (p && p.exitCode === null) {
       const done = new Promise((r) => p.once('exit', r));
       p.kill('SIGTERM');
-      await Promise.race([done, new Promise((r) => setTimeout(r, 20_000))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([done, new Promise((r) => { timer = setTimeout(r, 20_000); })]);
+      clearTimeout(timer);
       if (p.exitCode === null) p.kill('SIGKILL');
     }
     // dockerd unmounts what it mounted on a clean stop; anything left is unmounted before removal.

@@ -1,9 +1,15 @@
-// /images/*: list, inspect, history, tag, remove, prune, save, load, import (fromSrc).
+// /images/*: list, inspect, history, tag, remove, prune, save, load, import (fromSrc), pull
+// (fromImage), push; and POST /auth, the registry login check.
+import type { ServerResponse } from 'node:http';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { invalidParameter, notImplemented } from '../../common/errors.js';
+import { errorMessage, invalidParameter, notImplemented } from '../../common/errors.js';
+import { decodeAuthHeader, parseAuthJson, type AuthConfig } from '../../distribution/auth-config.js';
+import type { JsonMessage, ProgressSink } from '../../distribution/progress.js';
+import { isUnauthorized } from '../../distribution/registry.js';
 import type { ImageService } from '../../image/service.js';
-import { HANDLED, JsonStream, Status, boolValue, type Ctx } from '../http.js';
+import { messageOf } from '../errors.js';
+import { HANDLED, JsonStream, Status, boolValue, readBody, type Ctx } from '../http.js';
 import type { Router } from '../router.js';
 
 export function imageRoutes(r: Router, images: ImageService): void {
@@ -46,7 +52,8 @@ export function imageRoutes(r: Router, images: ImageService): void {
   r.post('/images/create', async (c) => {
     const fromSrc = c.query.get('fromSrc');
     if (fromSrc === null) {
-      if (c.query.get('fromImage')) throw notImplemented('pulling images is not supported yet');
+      const fromImage = c.query.get('fromImage');
+      if (fromImage) return pull(c, images, fromImage);
       throw invalidParameter('either fromImage or fromSrc must be given');
     }
     if (fromSrc !== '-') throw invalidParameter(`importing from a URL is not supported: ${fromSrc}`);
@@ -66,6 +73,33 @@ export function imageRoutes(r: Router, images: ImageService): void {
     }
     out.end();
     return HANDLED;
+  });
+
+  r.post('/images/{name*}/push', async (c) => {
+    const auth = await pushAuth(c);
+    const out = new LazyJsonStream(c.res);
+    const abort = abortOnDisconnect(c.res);
+    try {
+      await images.push(c.params[0]!, c.query.get('tag') || undefined, auth, out, abort.signal);
+    } catch (e) {
+      if (!out.started) throw e;
+      out.error(e);
+    } finally {
+      abort.done();
+    }
+    c.res.end();
+    return HANDLED;
+  });
+
+  r.post('/auth', async (c) => {
+    const auth = parseAuthJson((await readBody(c)).toString('utf8') || '{}');
+    try {
+      return await images.login(auth);
+    } catch (e) {
+      // moby: errdefs.Unauthorized, answered as 401 with the registry's verdict.
+      if (isUnauthorized(e)) throw new Status(401, { message: messageOf(e) });
+      throw e;
+    }
   });
 
   r.post('/images/search', () => { throw notImplemented('searching registries is not supported'); });
@@ -91,5 +125,76 @@ async function save(c: Ctx, images: ImageService, names: string[]): Promise<symb
   } catch {
     c.res.destroy();
   }
+  return HANDLED;
+}
+
+/**
+ * Docker's JSON message stream for pull and push, begun lazily: an error before the first message
+ * is an ordinary HTTP error (404 for an unknown manifest, 500 for an unreachable registry), one
+ * after it goes in-band, as moby's WriteFlusher decides.
+ */
+class LazyJsonStream implements ProgressSink {
+  started = false;
+  constructor(private readonly res: ServerResponse) {}
+  write(m: JsonMessage): void {
+    if (!this.started) {
+      this.started = true;
+      this.res.writeHead(200, { 'Content-Type': 'application/json' });
+    }
+    if (!this.res.writableEnded && !this.res.destroyed) this.res.write(JSON.stringify(m) + '\r\n');
+  }
+  error(e: unknown): void {
+    const message = messageOf(e);
+    this.write({ errorDetail: { message }, error: message });
+  }
+}
+
+/** Cancels a pull or push when its client goes away (moby's request context). */
+function abortOnDisconnect(res: ServerResponse): { signal: AbortSignal; done(): void } {
+  const ac = new AbortController();
+  const onClose = () => { if (!res.writableFinished) ac.abort(new Error('context canceled')); };
+  res.on('close', onClose);
+  return { signal: ac.signal, done: () => res.off('close', onClose) };
+}
+
+/** X-Registry-Auth for a pull: an unreadable header counts as none, as in moby. */
+function headerAuth(c: Ctx): AuthConfig | undefined {
+  const h = c.req.headers['x-registry-auth'];
+  if (typeof h !== 'string' || h === '') return undefined;
+  try {
+    return decodeAuthHeader(h);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A push takes the header, or (older clients) the auth config as the body. */
+async function pushAuth(c: Ctx): Promise<AuthConfig | undefined> {
+  const h = c.req.headers['x-registry-auth'];
+  if (typeof h === 'string' && h !== '') return headerAuth(c);
+  const body = (await readBody(c)).toString('utf8');
+  if (body.trim() === '') throw invalidParameter('bad parameters and missing X-Registry-Auth: invalid X-Registry-Auth header: EOF');
+  try {
+    return parseAuthJson(body);
+  } catch (e) {
+    throw invalidParameter(`bad parameters and missing X-Registry-Auth: ${errorMessage(e)}`);
+  }
+}
+
+async function pull(c: Ctx, images: ImageService, fromImage: string): Promise<symbol> {
+  const out = new LazyJsonStream(c.res);
+  const abort = abortOnDisconnect(c.res);
+  try {
+    await images.pull({
+      image: fromImage, tag: c.query.get('tag') ?? undefined, platform: c.query.get('platform') || undefined,
+      auth: headerAuth(c), signal: abort.signal,
+    }, out);
+  } catch (e) {
+    if (!out.started) throw e;
+    out.error(e);
+  } finally {
+    abort.done();
+  }
+  c.res.end();
   return HANDLED;
 }

@@ -10,6 +10,7 @@ import { displayJsonMessages } from '../jsonmessage.js';
 import { formatList, printInspect, createdSince, goTimeString } from '../format.js';
 import { humanSize, humanSize4, truncateId } from '../units.js';
 import { confirm } from '../prompt.js';
+import { pullCmd, pushCmd } from './registry-client.js';
 
 interface ImageRow { ID: string; Repository: string; Tag: string; Digest: string; CreatedSince: string; CreatedAt: string; Size: string; Containers: string; SharedSize: string; UniqueSize: string; VirtualSize: string }
 
@@ -289,5 +290,5 @@ export const imagePruneCmd: Command = {
 };
 
 export function imageCommands(): Command[] {
-  return [imagesCmd, imageInspectCmd, tagCmd, rmiCmd, saveCmd, loadCmd, importCmd, historyCmd, imagePruneCmd];
+  return [imagesCmd, imageInspectCmd, tagCmd, rmiCmd, saveCmd, loadCmd, importCmd, historyCmd, imagePruneCmd, pullCmd, pushCmd];
 }

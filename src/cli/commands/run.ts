@@ -13,6 +13,7 @@ import { StatusError, type CliContext } from '../context.js';
 import { displayJsonMessages } from '../jsonmessage.js';
 import type { Opts } from '../command.js';
 import { errText } from './images.js';
+import { authHeaderFor } from './credentials.js';
 
 /** docker's `docker: MSG\n\nRun 'docker CMD --help' for more information` (cli.StatusError). */
 export function runError(cmd: 'run' | 'create', msg: string, status = 125): StatusError {
@@ -65,6 +66,7 @@ class CidFile {
 async function pullImage(ctx: CliContext, image: Reference, o: CreateOptions): Promise<void> {
   const res = await ctx.client.request('POST', '/images/create', {
     query: { fromImage: `${image.domain}/${image.path}`, tag: image.tag ?? image.digest, platform: o.platform || undefined },
+    headers: { 'X-Registry-Auth': authHeaderFor(image.domain) },
   });
   // --quiet: the progress goes nowhere (errors still count).
   const sink = o.quiet ? (new Writable({ write(_c, _e, cb) { cb(); } }) as unknown as NodeJS.WriteStream) : ctx.err;
