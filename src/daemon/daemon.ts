@@ -90,6 +90,7 @@ export class Daemon {
 
     const system = new SystemInfo({
       dataRoot: cfg.dataRoot,
+      insecureRegistries: cfg.insecureRegistries,
       debug: () => cfg.debug,
       counts: () => ({ images: images.counts().images, ...containerCounts(containers.all()) }),
       runtimes: { runc: { path: 'runc' } },

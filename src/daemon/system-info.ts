@@ -50,6 +50,8 @@ function readFlag(path: string): boolean {
 export class SystemInfo implements SystemBackend {
   private readonly id: string;
   constructor(private readonly opts: {
+    /** dockerd's --insecure-registry entries, as /info reports them. */
+    insecureRegistries?: string[];
     dataRoot: string; debug: () => boolean; counts: () => Counts; runtimes: Record<string, { path: string }>; defaultRuntime: string;
     /** Open `GET /events` streams. */
     eventListeners?: () => number;
@@ -118,7 +120,7 @@ export class SystemInfo implements SystemBackend {
       OSType: 'linux',
       Architecture: arch() === 'x64' ? 'x86_64' : arch(),
       IndexServerAddress: 'https://index.docker.io/v1/',
-      RegistryConfig: { AllowNondistributableArtifactsCIDRs: null, AllowNondistributableArtifactsHostnames: null, InsecureRegistryCIDRs: ['127.0.0.0/8'], IndexConfigs: { 'docker.io': { Name: 'docker.io', Mirrors: [], Secure: true, Official: true } }, Mirrors: null },
+      RegistryConfig: registryConfig(this.opts.insecureRegistries ?? []),
       NCPU: cpus().length,
       MemTotal: totalmem(),
       GenericResources: null,
@@ -203,4 +205,18 @@ function withSizes(c: ContainerSummary, sizeRw: number, imageSize: number): Cont
     }
   }
   return out as unknown as ContainerSummary;
+}
+
+/** moby's ServiceConfig in /info: CIDR entries as insecure ranges, names as insecure index configs. */
+export function registryConfig(insecure: string[]): Record<string, unknown> {
+  const cidrs = ['::1/128', '127.0.0.0/8'];
+  const indexConfigs: Record<string, unknown> = { 'docker.io': { Name: 'docker.io', Mirrors: [], Secure: true, Official: true } };
+  for (const entry of insecure) {
+    if (/^[0-9a-fA-F.:]+\/\d+$/.test(entry)) {
+      if (!cidrs.includes(entry)) cidrs.push(entry);
+    } else {
+      indexConfigs[entry] = { Name: entry, Mirrors: [], Secure: false, Official: false };
+    }
+  }
+  return { AllowNondistributableArtifactsCIDRs: null, AllowNondistributableArtifactsHostnames: null, InsecureRegistryCIDRs: cidrs, IndexConfigs: indexConfigs, Mirrors: null };
 }

@@ -1,5 +1,5 @@
 // berth's default seccomp policy, in the Docker profile format (names/action/args/includes/
-// excludes/archMap) so that one converter serves it, containers-common's file and user profiles.
+// excludes/archMap) so that one converter serves it and user profiles (--security-opt seccomp=…).
 // Semantics follow Docker's default profile: deny with EPERM, allow the syscalls below; the
 // privileged ones only when the container holds the capability that guards them.
 import type { SeccompProfile, SeccompRule } from './seccomp.js';

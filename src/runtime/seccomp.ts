@@ -1,7 +1,6 @@
 // Seccomp profiles: Docker's profile format (also containers-common's) → the OCI linux.seccomp
 // object runc takes. Conditions on capabilities, architecture and kernel version are resolved
 // here, against the container's bounding set, as Docker does at container start.
-import { existsSync, readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { invalidParameter } from '../common/errors.js';
 import { DEFAULT_PROFILE } from './seccomp-default.js';
@@ -101,22 +100,13 @@ export function convertProfile(p: SeccompProfile, opts: ConvertOptions): OciSecc
   return out;
 }
 
-/** The host's packaged profile (containers-common), which an admin may tune; berth's own otherwise. */
-const CONTAINERS_COMMON = '/usr/share/containers/seccomp.json';
-let source: SeccompProfile | undefined;
-export function sourceProfile(): SeccompProfile {
-  if (!source) {
-    source = DEFAULT_PROFILE;
-    if (existsSync(CONTAINERS_COMMON)) {
-      try {
-        source = JSON.parse(readFileSync(CONTAINERS_COMMON, 'utf8')) as SeccompProfile;
-      } catch {
-        // A broken system file must not stop containers from starting with a sane policy.
-        source = DEFAULT_PROFILE;
-      }
-    }
-  }
-  return source;
+/**
+ * Docker's default profile, always: containers-common's /usr/share/containers/seccomp.json (which
+ * skopeo or podman install) is Podman's policy and allows what Docker's blocks (e.g. unshare of a
+ * user namespace without CAP_SYS_ADMIN), so a package install must not change berth's behaviour.
+ */
+function sourceProfile(): SeccompProfile {
+  return DEFAULT_PROFILE;
 }
 
 // A handful of distinct capability sets in practice (default, default±a cap, none): cache per set.

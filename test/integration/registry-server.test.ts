@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import bcrypt from 'bcryptjs';
-import { BERTH } from '../helpers/daemon.js';
+import { BERTH, daemonWithBusybox, ok as daemonOk } from '../helpers/daemon.js';
 import { RefDockerd, hasDockerd } from '../helpers/dockerd.js';
 import { busyboxArchive } from '../../src/cli/bootstrap.js';
 
@@ -599,4 +599,28 @@ describe('registry serve with TLS', { skip: noOpenssl }, () => {
     const inspect = JSON.parse(ok(run('skopeo', ['inspect', '--cert-dir', certDir, dest]), 'inspect over TLS'));
     assert.deepEqual(inspect.RepoTags, ['1']);
   });
+});
+
+describe('berthd pushes to and pulls from registry serve, through both CLIs', () => {
+  const s = new RegistryServer(join(work, 'berthd'));
+  const d = daemonWithBusybox('bregs');
+  before(() => s.start());
+  after(() => s.stop());
+
+  for (const cli of ['docker', 'berth'] as const) {
+    it(`${cli}: push, rmi, pull gives the same image; a second push finds every layer`, () => {
+      const run = (...args: string[]) => (cli === 'docker' ? d.docker(args) : d.berth(args));
+      const id = daemonOk(run('image', 'inspect', '-f', '{{.Id}}', 'busybox')).trim();
+      const target = `${s.host}/${cli}/busybox:v1`;
+      daemonOk(run('tag', 'busybox', target));
+      const pushed = daemonOk(run('push', target));
+      assert.match(pushed, /v1: digest: sha256:[0-9a-f]{64} size: \d+/);
+      assert.match(daemonOk(run('push', target)), /Layer already exists/);
+      daemonOk(run('rmi', target));
+      daemonOk(run('pull', target));
+      assert.equal(daemonOk(run('image', 'inspect', '-f', '{{.Id}}', target)).trim(), id);
+      assert.match(daemonOk(run('image', 'inspect', '-f', '{{json .RepoDigests}}', target)), new RegExp(`${cli}/busybox@sha256:`));
+      daemonOk(run('rmi', target));
+    });
+  }
 });
