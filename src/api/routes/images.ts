@@ -77,18 +77,7 @@ export function imageRoutes(r: Router, images: ImageService): void {
 
   r.post('/images/{name*}/push', async (c) => {
     const auth = await pushAuth(c);
-    const out = new LazyJsonStream(c.res);
-    const abort = abortOnDisconnect(c.res);
-    try {
-      await images.push(c.params[0]!, c.query.get('tag') || undefined, auth, out, abort.signal);
-    } catch (e) {
-      if (!out.started) throw e;
-      out.error(e);
-    } finally {
-      abort.done();
-    }
-    c.res.end();
-    return HANDLED;
+    return progressStream(c, (out, signal) => images.push(c.params[0]!, c.query.get('tag') || undefined, auth, out, signal));
   });
 
   r.post('/auth', async (c) => {
@@ -181,14 +170,22 @@ async function pushAuth(c: Ctx): Promise<AuthConfig | undefined> {
   }
 }
 
-async function pull(c: Ctx, images: ImageService, fromImage: string): Promise<symbol> {
+function pull(c: Ctx, images: ImageService, fromImage: string): Promise<symbol> {
+  return progressStream(c, (out, signal) => images.pull({
+    image: fromImage, tag: c.query.get('tag') ?? undefined, platform: c.query.get('platform') || undefined,
+    auth: headerAuth(c), signal,
+  }, out));
+}
+
+/**
+ * A pull or push as dockerd answers it: an error before the first progress message is an HTTP
+ * error, a later one goes into the stream; a client that disconnects cancels the work.
+ */
+async function progressStream(c: Ctx, work: (out: LazyJsonStream, signal: AbortSignal) => Promise<unknown>): Promise<symbol> {
   const out = new LazyJsonStream(c.res);
   const abort = abortOnDisconnect(c.res);
   try {
-    await images.pull({
-      image: fromImage, tag: c.query.get('tag') ?? undefined, platform: c.query.get('platform') || undefined,
-      auth: headerAuth(c), signal: abort.signal,
-    }, out);
+    await work(out, abort.signal);
   } catch (e) {
     if (!out.started) throw e;
     out.error(e);
