@@ -473,6 +473,11 @@ export class ContainerService {
     l.backoff = new RestartBackoff();
   }
 
+  /** cancelRestart under the lock, the exited state saved; the run may have begun meanwhile. */
+  private async cancelRestartSaved(l: Live): Promise<void> {
+    await this.locked(l, async () => { if (this.cancelRestart(l)) await this.store.save(l.rec); });
+  }
+
   /** Ends a restart policy's pending restart; the container stays exited. */
   private cancelRestart(l: Live): boolean {
     clearTimeout(l.restartTimer);
@@ -515,7 +520,7 @@ export class ContainerService {
   private async stopRunning(l: Live, opts: { timeout?: number; signal?: string }): Promise<void> {
     const rec = l.rec;
     if (rec.State.Restarting) {
-      await this.locked(l, async () => { if (this.cancelRestart(l)) await this.store.save(rec); });
+      await this.cancelRestartSaved(l);
       // The pending restart may have started before the lock was ours: then stop that run.
       if (!rec.State.Running) return;
     }
@@ -548,7 +553,7 @@ export class ContainerService {
     if (rec.State.Restarting) {
       // No process to signal: the kill ends the pending restart (unless it began meanwhile).
       rec.HasBeenManuallyStopped = true;
-      await this.locked(l, async () => { if (this.cancelRestart(l)) await this.store.save(rec); });
+      await this.cancelRestartSaved(l);
       if (!rec.State.Running) {
         this.events.emit('container', 'kill', rec.Id, this.attrs(rec, { signal: String(sig) }));
         return;

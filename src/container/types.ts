@@ -1,38 +1,14 @@
 // The container record as berth persists it, and Docker's HostConfig (the fields berth reads).
 // Config and HostConfig are kept in Docker's own shapes so inspect can return them as they are.
 import type { ContainerConfig } from '../image/types.js';
+import type { Resources } from '../runtime/spec.js';
+
+export type { Resources };
 
 export interface Ulimit { Name: string; Soft: number; Hard: number }
 export interface RestartPolicy { Name: '' | 'no' | 'always' | 'unless-stopped' | 'on-failure'; MaximumRetryCount?: number }
 export interface LogConfig { Type: string; Config: Record<string, string> }
 
-/** The resource fields of HostConfig (Docker's container.Resources) that berth applies or checks. */
-export interface Resources {
-  Memory?: number;
-  MemorySwap?: number;
-  MemoryReservation?: number;
-  MemorySwappiness?: number | null;
-  KernelMemory?: number;
-  OomKillDisable?: boolean | null;
-  PidsLimit?: number | null;
-  CpuShares?: number;
-  NanoCpus?: number;
-  CpuPeriod?: number;
-  CpuQuota?: number;
-  CpuRealtimePeriod?: number;
-  CpuRealtimeRuntime?: number;
-  CpusetCpus?: string;
-  CpusetMems?: string;
-  CpuPercent?: number;
-  BlkioWeight?: number;
-  BlkioWeightDevice?: Array<{ Path: string; Weight: number }> | null;
-  BlkioDeviceReadBps?: Array<{ Path: string; Rate: number }> | null;
-  BlkioDeviceWriteBps?: Array<{ Path: string; Rate: number }> | null;
-  BlkioDeviceReadIOps?: Array<{ Path: string; Rate: number }> | null;
-  BlkioDeviceWriteIOps?: Array<{ Path: string; Rate: number }> | null;
-  IOMaximumBandwidth?: number;
-  IOMaximumIOps?: number;
-}
 
 export interface HostConfig extends Resources {
   Binds?: string[] | null;

@@ -15,21 +15,13 @@ export { DEFAULT_CAPS };
 export type NetworkMode = 'host' | 'none' | 'private' | { netnsPath: string };
 
 /** The HostConfig fields the spec reads (Docker's names; container/types HostConfig fits). */
-export interface SpecHostConfig {
-  CapAdd?: string[] | null;
-  CapDrop?: string[] | null;
-  Privileged?: boolean;
-  ReadonlyRootfs?: boolean;
-  Tmpfs?: Record<string, string> | null;
-  ShmSize?: number;
-  Sysctls?: Record<string, string> | null;
-  Ulimits?: Ulimit[] | null;
-  SecurityOpt?: string[] | null;
-  OomScoreAdj?: number;
+/** The resource fields of HostConfig (Docker's container.Resources) that berth applies or checks. */
+export interface Resources {
   Memory?: number;
   MemorySwap?: number;
   MemoryReservation?: number;
   MemorySwappiness?: number | null;
+  KernelMemory?: number;
   OomKillDisable?: boolean | null;
   PidsLimit?: number | null;
   CpuShares?: number;
@@ -40,12 +32,28 @@ export interface SpecHostConfig {
   CpuRealtimeRuntime?: number;
   CpusetCpus?: string;
   CpusetMems?: string;
+  CpuPercent?: number;
   BlkioWeight?: number;
   BlkioWeightDevice?: Array<{ Path: string; Weight: number }> | null;
   BlkioDeviceReadBps?: ThrottleDevice[] | null;
   BlkioDeviceWriteBps?: ThrottleDevice[] | null;
   BlkioDeviceReadIOps?: ThrottleDevice[] | null;
   BlkioDeviceWriteIOps?: ThrottleDevice[] | null;
+  IOMaximumBandwidth?: number;
+  IOMaximumIOps?: number;
+}
+
+export interface SpecHostConfig extends Resources {
+  CapAdd?: string[] | null;
+  CapDrop?: string[] | null;
+  Privileged?: boolean;
+  ReadonlyRootfs?: boolean;
+  Tmpfs?: Record<string, string> | null;
+  ShmSize?: number;
+  Sysctls?: Record<string, string> | null;
+  Ulimits?: Ulimit[] | null;
+  SecurityOpt?: string[] | null;
+  OomScoreAdj?: number;
   Devices?: DeviceMapping[] | null;
   DeviceCgroupRules?: string[] | null;
   MaskedPaths?: string[] | null;

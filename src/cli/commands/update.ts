@@ -7,28 +7,21 @@ import type { FlagSpec } from '../flags.js';
 import type { Opts } from '../command.js';
 import { parseCPUs, parseMemBytes, parseMemSwapBytes, parseRestartPolicy } from '../opts/validate.js';
 import { errText } from './images.js';
+import { CREATE_FLAGS } from '../container/create-opts.js';
 
 const check = (fn: (v: string) => unknown) => (v: string) => { fn(v); };
 
-function uint16(v: string): void {
-  if (/^\d+$/.test(v) && Number(v) > 65535) throw new Error(`strconv.ParseUint: parsing ${JSON.stringify(v)}: value out of range`);
-}
+/** The flags docker's update shares with create, word for word; the rest are update's own texts. */
+const SHARED_WITH_CREATE = [
+  'blkio-weight', 'cpu-period', 'cpu-quota', 'cpu-shares', 'cpus', 'cpuset-cpus', 'cpuset-mems', 'memory', 'memory-reservation', 'pids-limit',
+] as const;
 
 export const UPDATE_FLAGS: FlagSpec = {
-  'blkio-weight': { type: 'uint', typeName: 'uint16', usage: 'Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)', validate: check(uint16) },
-  'cpu-period': { type: 'int', usage: 'Limit CPU CFS (Completely Fair Scheduler) period' },
-  'cpu-quota': { type: 'int', usage: 'Limit CPU CFS (Completely Fair Scheduler) quota' },
+  ...Object.fromEntries(SHARED_WITH_CREATE.map((k) => [k, CREATE_FLAGS[k]!])),
   'cpu-rt-period': { type: 'int', usage: 'Limit the CPU real-time period in microseconds' },
   'cpu-rt-runtime': { type: 'int', usage: 'Limit the CPU real-time runtime in microseconds' },
-  'cpu-shares': { type: 'int', short: 'c', usage: 'CPU shares (relative weight)' },
-  cpus: { type: 'string', typeName: 'decimal', usage: 'Number of CPUs', validate: check(parseCPUs) },
-  'cpuset-cpus': { type: 'string', usage: 'CPUs in which to allow execution (0-3, 0,1)' },
-  'cpuset-mems': { type: 'string', usage: 'MEMs in which to allow execution (0-3, 0,1)' },
   'kernel-memory': { type: 'string', typeName: 'bytes', usage: 'Kernel memory limit', hidden: true, validate: check(parseMemBytes) },
-  memory: { type: 'string', typeName: 'bytes', short: 'm', usage: 'Memory limit', validate: check(parseMemBytes) },
-  'memory-reservation': { type: 'string', typeName: 'bytes', usage: 'Memory soft limit', validate: check(parseMemBytes) },
   'memory-swap': { type: 'string', typeName: 'bytes', usage: 'Swap limit equal to memory plus swap: -1 to enable unlimited swap', validate: check(parseMemSwapBytes) },
-  'pids-limit': { type: 'int', usage: 'Tune container pids limit (set -1 for unlimited)' },
   restart: { type: 'string', usage: 'Restart policy to apply when a container exits' },
 };
 
