@@ -95,38 +95,7 @@ trap 'log interrupted; exit 130' INT TERM
 # shellcheck source=bench/lib.sh
 . "$HERE/lib.sh"
 
-if [[ -z $BERTH_HOST ]]; then
-  [[ -f $ROOT/dist/berthd.mjs ]] || (cd "$ROOT" && npm run build >&3) || die "build failed"
-  mkdir -p "$TMP/data" "$TMP/exec"
-  "$ROOT/bin/berthd" -H "unix://$TMP/berth.sock" --data-root "$TMP/data" --exec-root "$TMP/exec" \
-    >"$TMP/berthd.log" 2>&1 </dev/null 3>&- &
-  BERTH_PID=$!
-  BERTH_HOST=unix://$TMP/berth.sock
-  wait_sock "$TMP/berth.sock" "$BERTH_PID" || { cat "$TMP/berthd.log" >&2; die "berthd did not start"; }
-  log "started berthd (pid $BERTH_PID) on $BERTH_HOST"
-fi
-if [[ $REF_HOST == "$DEF_REF" && ! -S /tmp/anchor/docker.sock ]]; then
-  command -v dockerd >/dev/null || die "no dockerd socket at /tmp/anchor/docker.sock and no dockerd binary"
-  mkdir -p /tmp/anchor
-  setsid dockerd --data-root /tmp/anchor/docker --exec-root /tmp/anchor/exec -H unix:///tmp/anchor/docker.sock \
-    --pidfile /tmp/anchor/docker.pid >>/tmp/anchor/dockerd.log 2>&1 </dev/null 3>&- &
-  log "started the reference dockerd (pid $!, left running) on $DEF_REF"
-  wait_sock /tmp/anchor/docker.sock "" || die "dockerd did not come up; see /tmp/anchor/dockerd.log"
-fi
-HOST[berthd]=$BERTH_HOST HOST[dockerd]=$REF_HOST
-for e in "${ENG[@]}"; do
-  [[ ${HOST[$e]} == unix://* ]] || die "$e: only unix:// sockets are supported (${HOST[$e]})"
-  SOCK[$e]=${HOST[$e]#unix://}
-done
-declare -A VER
-for e in "${ENG[@]}"; do
-  VER[$e]=$(dk "$e" version -f '{{.Server.Version}}' 2>"$TMP/err") || die "$e at ${HOST[$e]} does not answer: $(<"$TMP/err")"
-done
-CLI_VER=$("${DOCKER[@]}" --version 2>/dev/null)
-LOAD0=$(cut -d' ' -f1 /proc/loadavg)
-# Which berth was measured: the commit, and the bundle the started berthd loaded (the tree may be dirty).
-BUILD="commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
-[[ -n $BERTH_PID ]] && BUILD+=", dist/berthd.mjs sha256 $(sha256sum "$ROOT/dist/berthd.mjs" | cut -c1-12)"
+start_engines
 log "berthd ${VER[berthd]} at ${HOST[berthd]}; dockerd ${VER[dockerd]} at ${HOST[dockerd]}; $CLI_VER; run $RUN, n=$N, images n=$NLS, $NTAGS tags"
 
 # ---------------------------------------------------------------- the image

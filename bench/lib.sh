@@ -16,3 +16,58 @@ wait_sock() { # SOCKET PID
   done
   return 1
 }
+
+# start_engines [BERTHD ARGS...]: a berthd on $TMP roots unless BERTH_HOST is set (BERTH_PID), the
+# reference dockerd on /tmp/anchor when REF_HOST is the default and its socket is absent
+# (DOCKERD_PID: the caller decides whether to stop it); then HOST/SOCK/VER per engine, CLI_VER,
+# LOAD0 and BUILD (the commit, and the bundle a started berthd loaded: the tree may be dirty).
+start_engines() {
+  if [[ -z $BERTH_HOST ]]; then
+    [[ -f $ROOT/dist/berthd.mjs ]] || (cd "$ROOT" && npm run build >&3) || die "build failed"
+    mkdir -p "$TMP/data" "$TMP/exec"
+    "$ROOT/bin/berthd" -H "unix://$TMP/berth.sock" --data-root "$TMP/data" --exec-root "$TMP/exec" \
+      "$@" >"$TMP/berthd.log" 2>&1 </dev/null 3>&- &
+    BERTH_PID=$!
+    BERTH_HOST=unix://$TMP/berth.sock
+    wait_sock "$TMP/berth.sock" "$BERTH_PID" || { cat "$TMP/berthd.log" >&2; die "berthd did not start"; }
+    log "started berthd (pid $BERTH_PID) on $BERTH_HOST"
+  fi
+  if [[ $REF_HOST == "$DEF_REF" && ! -S /tmp/anchor/docker.sock ]]; then
+    command -v dockerd >/dev/null || die "no dockerd socket at /tmp/anchor/docker.sock and no dockerd binary"
+    mkdir -p /tmp/anchor
+    setsid dockerd --data-root /tmp/anchor/docker --exec-root /tmp/anchor/exec -H unix:///tmp/anchor/docker.sock \
+      --pidfile /tmp/anchor/docker.pid >>/tmp/anchor/dockerd.log 2>&1 </dev/null 3>&- &
+    DOCKERD_PID=$!
+    log "started the reference dockerd (pid $DOCKERD_PID) on $DEF_REF"
+    wait_sock /tmp/anchor/docker.sock "$DOCKERD_PID" || die "dockerd did not come up; see /tmp/anchor/dockerd.log"
+  fi
+  HOST[berthd]=$BERTH_HOST HOST[dockerd]=$REF_HOST
+  local e
+  for e in "${ENG[@]}"; do
+    [[ ${HOST[$e]} == unix://* ]] || die "$e: only unix:// sockets are supported (${HOST[$e]})"
+    SOCK[$e]=${HOST[$e]#unix://}
+  done
+  declare -gA VER
+  for e in "${ENG[@]}"; do
+    VER[$e]=$(dk "$e" version -f '{{.Server.Version}}' 2>"$TMP/err") || die "$e at ${HOST[$e]} does not answer: $(<"$TMP/err")"
+  done
+  CLI_VER=$("${DOCKER[@]}" --version 2>/dev/null)
+  LOAD0=$(cut -d' ' -f1 /proc/loadavg)
+  BUILD="commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
+  [[ -n $BERTH_PID ]] && BUILD+=", dist/berthd.mjs sha256 $(sha256sum "$ROOT/dist/berthd.mjs" | cut -c1-12)"
+  return 0
+}
+
+# remove_dockerd_leftovers: what a stopped reference dockerd leaves on the host — docker0 and its
+# iptables chains and rules — so a bench run leaves the machine as it found it.
+remove_dockerd_leftovers() {
+  ip link show docker0 >/dev/null 2>&1 && ip link del docker0
+  local rule
+  while read -r rule; do iptables ${rule/-A/-D} 2>/dev/null; done < <(iptables -S FORWARD 2>/dev/null | grep -E 'docker0|DOCKER')
+  while read -r rule; do iptables -t nat ${rule/-A/-D} 2>/dev/null; done < <(iptables -t nat -S 2>/dev/null | grep -E '^-A (PREROUTING|OUTPUT|POSTROUTING).*(DOCKER|docker0)')
+  local ch
+  for ch in DOCKER DOCKER-ISOLATION-STAGE-1 DOCKER-ISOLATION-STAGE-2 DOCKER-USER; do iptables -F "$ch" 2>/dev/null; done
+  for ch in DOCKER DOCKER-ISOLATION-STAGE-1 DOCKER-ISOLATION-STAGE-2 DOCKER-USER; do iptables -X "$ch" 2>/dev/null; done
+  iptables -t nat -F DOCKER 2>/dev/null; iptables -t nat -X DOCKER 2>/dev/null
+  return 0
+}

@@ -18,7 +18,7 @@
 #                    stop it (SIGTERM to its PID) at exit.
 #   DOCKER_REF_HOST  reference dockerd (unix:///tmp/anchor/docker.sock). If that default socket is
 #                    absent, dockerd is started on the /tmp/anchor roots (as ../shared/bench/README.md
-#                    shows) and stopped at exit (SIGTERM to its PID; then `ip link del docker0`).
+#                    shows) and stopped at exit (SIGTERM to its PID; then docker0 and its iptables rules are removed).
 #   RESULTS          JSON output (/tmp/bench-system-df.json)
 #   BENCH_N          CLI samples per engine and form (10; --quick 5); API samples are 2x this
 #   BENCH_IMAGES     images (200)
@@ -93,7 +93,7 @@ cleanup() {
     kill -TERM "$DOCKERD_PID" 2>/dev/null
     for ((i = 0; i < 300; i++)); do kill -0 "$DOCKERD_PID" 2>/dev/null || break; sleep 0.1; done
     kill -0 "$DOCKERD_PID" 2>/dev/null && { log "dockerd $DOCKERD_PID ignored SIGTERM; killing it"; kill -KILL "$DOCKERD_PID"; }
-    ip link show docker0 >/dev/null 2>&1 && ip link del docker0
+    remove_dockerd_leftovers
     log "stopped the reference dockerd (pid $DOCKERD_PID) this script started"
   fi
   rm -rf "$TMP"
@@ -105,38 +105,7 @@ trap 'log interrupted; exit 130' INT TERM
 # shellcheck source=bench/lib.sh
 . "$HERE/lib.sh"
 
-if [[ -z $BERTH_HOST ]]; then
-  [[ -f $ROOT/dist/berthd.mjs ]] || (cd "$ROOT" && npm run build >&3) || die "build failed"
-  mkdir -p "$TMP/data" "$TMP/exec"
-  "$ROOT/bin/berthd" -H "unix://$TMP/berth.sock" --data-root "$TMP/data" --exec-root "$TMP/exec" \
-    --cgroup-parent "berth-bench-df-$$" >"$TMP/berthd.log" 2>&1 </dev/null 3>&- &
-  BERTH_PID=$!
-  BERTH_HOST=unix://$TMP/berth.sock
-  wait_sock "$TMP/berth.sock" "$BERTH_PID" || { cat "$TMP/berthd.log" >&2; die "berthd did not start"; }
-  log "started berthd (pid $BERTH_PID) on $BERTH_HOST"
-fi
-if [[ $REF_HOST == "$DEF_REF" && ! -S /tmp/anchor/docker.sock ]]; then
-  command -v dockerd >/dev/null || die "no dockerd socket at /tmp/anchor/docker.sock and no dockerd binary"
-  mkdir -p /tmp/anchor
-  setsid dockerd --data-root /tmp/anchor/docker --exec-root /tmp/anchor/exec -H unix:///tmp/anchor/docker.sock \
-    --pidfile /tmp/anchor/docker.pid >>/tmp/anchor/dockerd.log 2>&1 </dev/null 3>&- &
-  DOCKERD_PID=$!
-  log "started the reference dockerd (pid $DOCKERD_PID) on $DEF_REF; stopped at exit"
-  wait_sock /tmp/anchor/docker.sock "$DOCKERD_PID" || die "dockerd did not come up; see /tmp/anchor/dockerd.log"
-fi
-HOST[berthd]=$BERTH_HOST HOST[dockerd]=$REF_HOST
-for e in "${ENG[@]}"; do
-  [[ ${HOST[$e]} == unix://* ]] || die "$e: only unix:// sockets are supported (${HOST[$e]})"
-  SOCK[$e]=${HOST[$e]#unix://}
-done
-declare -A VER
-for e in "${ENG[@]}"; do
-  VER[$e]=$(dk "$e" version -f '{{.Server.Version}}' 2>"$TMP/err") || die "$e at ${HOST[$e]} does not answer: $(<"$TMP/err")"
-done
-CLI_VER=$("${DOCKER[@]}" --version 2>/dev/null)
-LOAD0=$(cut -d' ' -f1 /proc/loadavg)
-BUILD="commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
-[[ -n $BERTH_PID ]] && BUILD+=", dist/berthd.mjs sha256 $(sha256sum "$ROOT/dist/berthd.mjs" | cut -c1-12)"
+start_engines --cgroup-parent "berth-bench-df-$$"
 log "berthd ${VER[berthd]} at ${HOST[berthd]}; dockerd ${VER[dockerd]} at ${HOST[dockerd]}; $CLI_VER; run $RUN; $NIMG images, $NCTR containers, n=$N (API n=$NAPI)"
 
 # ---------------------------------------------------------------- the images
