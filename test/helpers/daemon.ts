@@ -48,7 +48,7 @@ export class TestDaemon {
 
   ping(): Promise<boolean> {
     return new Promise((resolve) => {
-      const req = request({ socketPath: this.socket, path: '/_ping' }, (res) => { res.resume(); resolve(res.statusCode === 200); });
+      const req = request({ socketPath: this.socket, path: '/_ping', agent: false }, (res) => { res.resume(); resolve(res.statusCode === 200); });
       req.on('error', () => resolve(false));
       req.end();
     });
@@ -122,7 +122,9 @@ export class TestDaemon {
   /** Raw HTTP against the socket. */
   http(method: string, path: string, body?: Buffer | string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
     return new Promise((resolve, reject) => {
-      const req = request({ socketPath: this.socket, method, path, headers }, (res) => {
+      // A connection per request: Node 20's keep-alive agent can reuse a socket the daemon is
+      // closing at its idle timeout, and the request then fails with EPIPE.
+      const req = request({ socketPath: this.socket, method, path, headers, agent: false }, (res) => {
         let data = '';
         res.on('data', (d) => { data += d; });
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: data }));
