@@ -12,6 +12,7 @@ import { bootstrapCmd } from './commands/bootstrap.js';
 import { registryCommands } from './commands/registry.js';
 import { inspectCmd } from './commands/inspect.js';
 import { containerCommands, containerShortcuts, psCmd, rmCmd } from './commands/containers.js';
+import { buildCmd, builderCmd } from './commands/build.js';
 import { isSpecCommand, parseSpecCommand, renderSpecHelp, versionLess, type ServerFeatures } from './container/spec-command.js';
 import { CLIENT_API_VERSION } from '../client/client.js';
 
@@ -39,14 +40,16 @@ export const ROOT: Command = {
     loadCmd,
     importCmd,
     historyCmd,
+    buildCmd,
     pullCmd,
     pushCmd,
     loginCmd,
     logoutCmd,
     { name: 'container', usage: 'COMMAND', description: 'Manage containers', subcommands: containerCommands() },
-    { name: 'image', usage: 'COMMAND', description: 'Manage images', subcommands: imageCommands() },
+    { name: 'image', usage: 'COMMAND', description: 'Manage images', subcommands: [...imageCommands(), buildCmd] },
     { name: 'system', usage: 'COMMAND', description: 'Manage berth', subcommands: [dfCmd, eventsCmd, infoCmd, systemPruneCmd] },
     { name: 'registry', usage: 'COMMAND', description: 'Run an OCI distribution registry', subcommands: registryCommands() },
+    builderCmd,
   ],
   flags: [
     { name: 'config', type: 'string', usage: 'Location of client config files', valueName: 'string', default: '/root/.docker' },

@@ -2,7 +2,7 @@
 // way Docker does (moby/sys/user GetExecUser + GetAdditionalGroups), and the working dir.
 import { chownSync, closeSync, constants, lstatSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { invalidParameter, systemError } from '../common/errors.js';
-import { resolveInRoot } from './rootfs-path.js';
+import { resolveInRoot } from '../common/rootfs-path.js';
 
 export interface ExecUser {
   uid: number;

@@ -17,6 +17,10 @@ import { RegistryClient } from '../distribution/registry.js';
 import { InsecureRegistries } from '../distribution/endpoints.js';
 import { BlobSources } from '../distribution/blob-sources.js';
 import { containerRoutes } from '../api/routes/containers.js';
+import { buildRoutes } from '../api/routes/build.js';
+import { Builder } from '../builder/builder.js';
+import { BuildCache } from '../builder/cache.js';
+import { ContainerBuildBackend, pruneBuildImages } from '../container/build-backend.js';
 import { containerResourceRoutes } from '../api/routes/container-resources.js';
 import { ContainerService } from '../container/service.js';
 import { ExecService } from '../container/exec.js';
@@ -88,6 +92,15 @@ export class Daemon {
     health.resume(containers.runningIds());
     this.health = health;
 
+    const buildBackend = new ContainerBuildBackend(images, layers, {
+      root: join(cfg.dataRoot, 'builder'), layersRoot: layout.layersRoot, runtime: cfg.runtime, runcRoot: layout.runcRoot,
+      cgroupParent: cfg.cgroupParent, hostResolvConf, seccomp: cfg.seccomp,
+    });
+    await buildBackend.init();
+    const buildCache = new BuildCache(join(cfg.dataRoot, 'builder', 'cache.json'));
+    buildCache.load();
+    const builder = new Builder(buildBackend, buildCache);
+
     const system = new SystemInfo({
       dataRoot: cfg.dataRoot,
       insecureRegistries: cfg.insecureRegistries,
@@ -105,6 +118,16 @@ export class Daemon {
     imageRoutes(router, images);
     containerRoutes(router, containers, execs);
     containerResourceRoutes(router, containers, runc);
+    buildRoutes(router, {
+      builder,
+      scratchDir: () => buildBackend.scratchDir(),
+      prune: async () => {
+        const ids = buildCache.imageIds();
+        buildCache.clear();
+        await buildCache.save();
+        return pruneBuildImages(images, layers, ids);
+      },
+    });
 
     this.server = new ApiServer(router, { version: BERTH_VERSION, experimental: false });
     mkdirSync(join(cfg.socket, '..'), { recursive: true });

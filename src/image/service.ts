@@ -125,6 +125,13 @@ export class ImageService {
     this.logEvent(img.record.id, familiarString(target), 'tag');
   }
 
+  /** Tags an image id with a parsed reference (the builder's -t). */
+  async tagReference(id: string, ref: Reference): Promise<void> {
+    const target = tagTarget(ref);
+    await this.store.tag(id, target);
+    this.logEvent(id, familiarString(target), 'tag');
+  }
+
   remove(name: string, force: boolean, prune: boolean): Promise<DeleteRecord[]> {
     return this.remover.remove(name, force, prune);
   }

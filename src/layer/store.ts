@@ -19,6 +19,8 @@ import { conflict, errorMessage, invalidParameter, isBerthError, notFound, syste
 import { openLayerStream } from './decompress.js';
 import { TAR_SPLIT_FILE, TarSplitWriter, replayLayer } from './tar-split.js';
 import { unpackLayer } from './unpack.js';
+import { packDirectory } from './pack.js';
+import { readTar } from './tar-reader.js';
 
 export interface LayerRecord {
   chainId: string;
@@ -108,6 +110,57 @@ export class LayerStore {
       inputTap.destroy();
       await split?.abort();
       await rm(staging, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  /**
+   * Adopts a directory already in overlay form (a container's upper dir) as a layer: it is moved
+   * into staging, not copied, and packed once to learn its diff id and record its tar-split.
+   * `dir` must be on the store's filesystem; it is gone afterwards, whatever the outcome.
+   */
+  async stageDirectory(dir: string): Promise<StagedLayer> {
+    const staging = join(this.root, STAGING, randomBytes(12).toString('hex'));
+    await mkdir(staging, { recursive: true, mode: 0o700 });
+    let split: TarSplitWriter | undefined;
+    try {
+      const diff = join(staging, 'diff');
+      await rename(dir, diff);
+      split = new TarSplitWriter(staging);
+      const hash = createHash('sha256');
+      let tarSize = 0;
+      let size = 0;
+      let current: string | undefined;
+      async function* tap(): AsyncGenerator<Buffer> {
+        for await (const chunk of packDirectory(diff) as AsyncIterable<Buffer>) {
+          hash.update(chunk);
+          tarSize += chunk.length;
+          yield chunk;
+        }
+      }
+      for await (const t of readTar(tap())) {
+        if (t.kind === 'header') {
+          await split.raw(t.raw);
+          current = undefined;
+          const h = t.header;
+          if (h.type === '0' && t.dataSize > 0) {
+            split.file(h.name, t.dataSize);
+            current = h.name;
+          }
+          if (h.type === '0' || h.type === '2') size += h.type === '2' ? Buffer.byteLength(h.linkname) : t.dataSize;
+        } else if (t.kind === 'data') {
+          if (current === undefined) await split.raw(t.chunk);
+        } else {
+          await split.raw(t.raw);
+        }
+      }
+      await split.close();
+      const diffId = `sha256:${hash.digest('hex')}`;
+      return this.staged(staging, { diffId, digest: diffId, compressedSize: tarSize, tarSize, size });
+    } catch (e) {
+      await split?.abort();
+      await rm(staging, { recursive: true, force: true });
+      await rm(dir, { recursive: true, force: true });
       throw e;
     }
   }

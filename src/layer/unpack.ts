@@ -33,6 +33,10 @@ export interface UnpackOptions {
   recorder?: LayerRecorder;
   /** A directory outside `dir` on the same filesystem for the shared whiteout inode (default: `dir`/..). */
   scratchDir?: string;
+  /** A plain archive (a build context): `.wh.` names are ordinary files, not whiteouts. */
+  plain?: boolean;
+  /** Filled with the sha256 (hex) of each regular file's content, keyed by its cleaned path. */
+  fileHashes?: Map<string, string>;
 }
 
 export interface UnpackResult {
@@ -97,10 +101,11 @@ class Extractor {
   private readonly recorder?: LayerRecorder;
   private readonly scratchDir: string;
   private file?: FileSink;
+  private fileHash?: { rel: string; hash: ReturnType<typeof createHash> };
   private remaining = 0;
   private whiteoutInode?: string;
 
-  constructor(private readonly dir: string, opts: UnpackOptions) {
+  constructor(private readonly dir: string, private readonly opts: UnpackOptions) {
     this.recorder = opts.recorder;
     this.scratchDir = opts.scratchDir ?? join(dir, '..');
   }
@@ -116,6 +121,7 @@ class Extractor {
       case 'data':
         this.remaining -= t.chunk.length;
         // Data of entries that are not extracted as files (e.g. a whiteout with content) is kept verbatim.
+        this.fileHash?.hash.update(t.chunk);
         if (this.file) await this.file.write(t.chunk);
         else await this.raw(t.chunk);
         if (this.remaining === 0) await this.endEntry();
@@ -154,10 +160,15 @@ class Extractor {
 
   private async entry(h: TarHeader, dataSize: number): Promise<void> {
     const rel = cleanEntryPath(h.name);
+    if (this.opts.plain) return this.plainEntry(h, rel, dataSize);
     // aufs bookkeeping at the top level (.wh..wh.plnk, .wh..wh.aufs) means nothing on overlay; Docker skips it too.
     if (rel.startsWith(WHITEOUT_META_PREFIX) && rel !== OPAQUE_WHITEOUT) return;
     const base = rel.slice(rel.lastIndexOf('/') + 1);
     if (base.startsWith(WHITEOUT_PREFIX)) return this.whiteout(h, rel, base);
+    return this.plainEntry(h, rel, dataSize);
+  }
+
+  private async plainEntry(h: TarHeader, rel: string, dataSize: number): Promise<void> {
     if (rel === '' && h.type !== '5') throw entryError(h.name, 'the layer root must be a directory');
     switch (h.type) {
       case '0':
@@ -186,11 +197,16 @@ class Extractor {
     this.file = new FileSink(fd, path, h);
     const node: TreeNode = { kind: 'file', size: dataSize };
     if (dataSize > 0 && this.recorder) node.fileIndex = this.recorder.file(rel, dataSize);
+    if (this.opts.fileHashes) this.fileHash = { rel, hash: createHash('sha256') };
     parent.children!.set(base, node);
     this.size += dataSize;
   }
 
   private async endEntry(): Promise<void> {
+    if (this.fileHash) {
+      this.opts.fileHashes!.set(this.fileHash.rel, this.fileHash.hash.digest('hex'));
+      this.fileHash = undefined;
+    }
     const f = this.file;
     if (!f) return;
     await f.flush();

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isBerthError } from '../../src/common/errors.js';
 import { ensureWorkdir, execUser, resolveUser } from '../../src/container/user.js';
-import { resolveInRoot } from '../../src/container/rootfs-path.js';
+import { resolveInRoot } from '../../src/common/rootfs-path.js';
 
 const PASSWD = 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\nu1:x:1000:1000:U One:/home/u1:/bin/sh\n';
 const GROUP = 'root:x:0:\nnogroup:x:65534:\ng1:x:1000:\nwheel:x:10:u1,root\naudio:x:29:u1\n';

@@ -1,15 +1,13 @@
 // /images/*: list, inspect, history, tag, remove, prune, save, load, import (fromSrc), pull
 // (fromImage), push; and POST /auth, the registry login check.
-import type { ServerResponse } from 'node:http';
-import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { errorMessage, invalidParameter, notImplemented } from '../../common/errors.js';
 import { decodeAuthHeader, parseAuthJson, type AuthConfig } from '../../distribution/auth-config.js';
-import type { JsonMessage, ProgressSink } from '../../distribution/progress.js';
 import { isUnauthorized } from '../../distribution/registry.js';
 import type { ImageService } from '../../image/service.js';
 import { messageOf } from '../errors.js';
 import { HANDLED, JsonStream, Status, boolValue, readBody, type Ctx } from '../http.js';
+import { detachedBody, progressStream } from '../progress-stream.js';
 import type { Router } from '../router.js';
 
 export function imageRoutes(r: Router, images: ImageService): void {
@@ -95,17 +93,6 @@ export function imageRoutes(r: Router, images: ImageService): void {
   r.get('/images/search', () => { throw notImplemented('searching registries is not supported'); });
 }
 
-/**
- * The request body behind a PassThrough: a failing extraction destroys its input, and destroying
- * the request itself would reset the connection before the client reads the error we send back.
- */
-function detachedBody(c: Ctx): Readable {
-  const body = new PassThrough();
-  c.req.pipe(body);
-  body.on('close', () => { c.req.unpipe(body); c.req.resume(); });
-  return body;
-}
-
 async function save(c: Ctx, images: ImageService, names: string[]): Promise<symbol> {
   const stream = images.save(names);
   c.res.writeHead(200, { 'Content-Type': 'application/x-tar' });
@@ -115,35 +102,6 @@ async function save(c: Ctx, images: ImageService, names: string[]): Promise<symb
     c.res.destroy();
   }
   return HANDLED;
-}
-
-/**
- * Docker's JSON message stream for pull and push, begun lazily: an error before the first message
- * is an ordinary HTTP error (404 for an unknown manifest, 500 for an unreachable registry), one
- * after it goes in-band, as moby's WriteFlusher decides.
- */
-class LazyJsonStream implements ProgressSink {
-  started = false;
-  constructor(private readonly res: ServerResponse) {}
-  write(m: JsonMessage): void {
-    if (!this.started) {
-      this.started = true;
-      this.res.writeHead(200, { 'Content-Type': 'application/json' });
-    }
-    if (!this.res.writableEnded && !this.res.destroyed) this.res.write(JSON.stringify(m) + '\r\n');
-  }
-  error(e: unknown): void {
-    const message = messageOf(e);
-    this.write({ errorDetail: { message }, error: message });
-  }
-}
-
-/** Cancels a pull or push when its client goes away (moby's request context). */
-function abortOnDisconnect(res: ServerResponse): { signal: AbortSignal; done(): void } {
-  const ac = new AbortController();
-  const onClose = () => { if (!res.writableFinished) ac.abort(new Error('context canceled')); };
-  res.on('close', onClose);
-  return { signal: ac.signal, done: () => res.off('close', onClose) };
 }
 
 /** X-Registry-Auth for a pull: an unreadable header counts as none, as in moby. */
@@ -177,21 +135,3 @@ function pull(c: Ctx, images: ImageService, fromImage: string): Promise<symbol> 
   }, out));
 }
 
-/**
- * A pull or push as dockerd answers it: an error before the first progress message is an HTTP
- * error, a later one goes into the stream; a client that disconnects cancels the work.
- */
-async function progressStream(c: Ctx, work: (out: LazyJsonStream, signal: AbortSignal) => Promise<unknown>): Promise<symbol> {
-  const out = new LazyJsonStream(c.res);
-  const abort = abortOnDisconnect(c.res);
-  try {
-    await work(out, abort.signal);
-  } catch (e) {
-    if (!out.started) throw e;
-    out.error(e);
-  } finally {
-    abort.done();
-  }
-  c.res.end();
-  return HANDLED;
-}

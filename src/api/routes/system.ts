@@ -1,5 +1,5 @@
 // /_ping, /version, /info, /system/df, and the prune endpoints of objects berth does not have
-// yet (volumes, build cache, networks), which answer as an engine with none of them does.
+// yet (volumes, networks), which answer as an engine with none of them does.
 import { invalidParameter } from '../../common/errors.js';
 import { parseFilters } from '../../common/filters.js';
 import { API_VERSION, MIN_API_VERSION } from '../server.js';
@@ -29,6 +29,8 @@ export function systemRoutes(r: Router, backend: SystemBackend): void {
     c.res.setHeader('Cache-Control', 'no-cache, no-store, must-revalidate');
     c.res.setHeader('Pragma', 'no-cache');
     c.res.setHeader('Builder-Version', '1');
+    // A local `berth build` may then send the context directory's path instead of a tar of it.
+    c.res.setHeader('Berth-Context-Dir', '1');
     c.res.setHeader('Swarm', 'inactive');
     c.res.setHeader('Content-Type', 'text/plain; charset=utf-8');
     if (c.req.method === 'HEAD') {
@@ -64,11 +66,6 @@ export function systemRoutes(r: Router, backend: SystemBackend): void {
   r.post('/volumes/prune', (c) => {
     parseFilters(c.query.get('filters')).validate(['label', 'label!', 'all']);
     return { VolumesDeleted: [], SpaceReclaimed: 0 };
-  });
-  // No builder yet: an empty build cache.
-  r.post('/build/prune', (c) => {
-    parseFilters(c.query.get('filters'));
-    return { CachesDeleted: null, SpaceReclaimed: 0 };
   });
   // No user-defined networks yet (the predefined ones are never pruned): `docker system prune`
   // asks anyway. Whoever adds networking replaces this with the network service's prune.

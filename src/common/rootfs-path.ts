@@ -2,7 +2,7 @@
 // are followed relative to the rootfs (like a chroot), so an image cannot make the daemon read or
 // write host files through a link such as /etc/passwd -> /../../../etc/shadow.
 import { lstatSync, readlinkSync } from 'node:fs';
-import { systemError } from '../common/errors.js';
+import { systemError } from './errors.js';
 
 const MAX_LINKS = 40; // Linux's MAXSYMLINKS
 

@@ -1,0 +1,99 @@
+// What the builder needs from the rest of the engine. The builder sits below the image, layer and
+// container modules in DESIGN.md's list, so it names its needs here and the daemon wires them,
+// as moby's builder does with its Backend interface.
+
+/** The image config fields the builder reads and writes (Docker's container.Config). */
+export interface RunConfig {
+  Hostname?: string;
+  Domainname?: string;
+  User?: string;
+  AttachStdin?: boolean;
+  AttachStdout?: boolean;
+  AttachStderr?: boolean;
+  ExposedPorts?: Record<string, object> | null;
+  Tty?: boolean;
+  OpenStdin?: boolean;
+  StdinOnce?: boolean;
+  Env?: string[] | null;
+  Cmd?: string[] | null;
+  Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; StartInterval?: number; Retries?: number };
+  ArgsEscaped?: boolean;
+  Image?: string;
+  Volumes?: Record<string, object> | null;
+  WorkingDir?: string;
+  Entrypoint?: string[] | null;
+  OnBuild?: string[] | null;
+  Labels?: Record<string, string> | null;
+  StopSignal?: string;
+  Shell?: string[];
+}
+
+export interface HistoryEntry { created?: string; created_by?: string; author?: string; comment?: string; empty_layer?: boolean }
+
+export interface BuildImageConfig {
+  architecture: string;
+  os: string;
+  variant?: string;
+  created?: string;
+  author?: string;
+  config?: RunConfig;
+  rootfs: { type: 'layers'; diff_ids: string[] };
+  history?: HistoryEntry[];
+  [k: string]: unknown;
+}
+
+export interface BaseImage {
+  id: string;
+  config: BuildImageConfig;
+}
+
+/** A directory diff made by one step, staged and not yet part of any image. */
+export interface StepLayer {
+  diffId: string;
+  discard(): Promise<void>;
+}
+
+/** A writable root filesystem over an image's layers (an overlay mount). */
+export interface Workspace {
+  readonly root: string;
+  /** Unmounts; the changes as a staged layer, or null when nothing changed. */
+  finish(): Promise<StepLayer | null>;
+  discard(): Promise<void>;
+}
+
+/** A read-only view of an image's root filesystem (COPY --from). */
+export interface RootView {
+  readonly root: string;
+  close(): Promise<void>;
+}
+
+export interface RunRequest {
+  /** 64 hex: the intermediate container's id as the output names it. */
+  id: string;
+  args: string[];
+  env: string[];
+  cwd: string;
+  user: string;
+  networkMode: string;
+  extraHosts: string[];
+  shmSize?: number;
+  output: (chunk: Buffer) => void;
+  signal?: AbortSignal;
+}
+
+export interface BuildBackend {
+  /** A local image by name or id. */
+  getImage(nameOrId: string): BaseImage | undefined;
+  /** Pulls `ref` (FROM of an image that is not here, or --pull), reporting progress lines. */
+  pullImage(ref: string, platform: string | undefined, progress: (line: string) => void): Promise<BaseImage>;
+  /** `forRun` adds Docker's init layer (mount points for /etc/hosts, /proc, …) so they stay out of the diff. */
+  openWorkspace(base: BaseImage | null, opts: { forRun: boolean }): Promise<Workspace>;
+  openView(image: BaseImage): Promise<RootView>;
+  /** Runs a process in the workspace's root; its exit code. */
+  run(ws: Workspace, req: RunRequest): Promise<number>;
+  /** Stores an image; with `layer`, the layer is committed on top of the parent's layers first. */
+  createImage(config: BuildImageConfig, parentId: string | undefined, layer: StepLayer | null): Promise<string>;
+  tag(imageId: string, refs: string[]): Promise<string[]>;
+  /** A scratch directory on the layer store's filesystem. */
+  scratchDir(): string;
+}

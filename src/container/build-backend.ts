@@ -1,0 +1,266 @@
+// The engine side of `docker build`: overlay workspaces over image layers, one-shot `runc run`
+// processes for RUN, and committing a workspace's upper dir as a layer and image.
+//
+// RUN steps use a foreground `runc run` instead of conmon: a build step needs neither a monitor
+// that outlives the daemon nor a pty, and it saves ~25 ms per step (runtime-notes §8).
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BaseImage, BuildBackend, BuildImageConfig, RootView, RunRequest, StepLayer, Workspace } from '../builder/backend.js';
+import { chainIds, hexOf } from '../common/digest.js';
+import { invalidParameter, systemError } from '../common/errors.js';
+import { log } from '../common/log.js';
+import type { ImageService } from '../image/service.js';
+import type { ImageConfig } from '../image/types.js';
+import { parseNormalizedNamed, familiarString } from '../image/reference.js';
+import type { JsonMessage } from '../distribution/progress.js';
+import type { LayerStore, StagedLayer } from '../layer/store.js';
+import { removeCgroup } from '../runtime/cgroups.js';
+import { hostRlimits } from '../runtime/host-limits.js';
+import { mountOverlay, unmount } from '../runtime/overlay.js';
+import { buildSpec, specJson } from '../runtime/spec.js';
+import { hostsFile, hostnameFile, resolvConf } from './etc-files.js';
+import { ensureWorkdir, resolveUser } from './user.js';
+
+export interface BuildBackendConfig {
+  /** `<data-root>/builder`: scratch space on the layer store's filesystem. */
+  root: string;
+  layersRoot: string;
+  runtime: string;
+  runcRoot: string;
+  cgroupParent: string;
+  hostResolvConf: string;
+  seccomp: boolean;
+}
+
+/** Docker's init layer: mount points runc would otherwise create in the upper dir. */
+const INIT_DIRS = ['dev', 'dev/pts', 'dev/shm', 'proc', 'sys', 'etc'];
+const INIT_FILES = ['.dockerenv', 'dev/console', 'etc/hosts', 'etc/hostname', 'etc/resolv.conf'];
+
+class OverlayWorkspace implements Workspace {
+  constructor(readonly dir: string, readonly root: string, private readonly layers: LayerStore) {}
+
+  async finish(): Promise<StepLayer | null> {
+    await unmount(this.root);
+    const upper = join(this.dir, 'upper');
+    if (readdirSync(upper).length === 0) {
+      await this.discard();
+      return null;
+    }
+    const staged = await this.layers.stageDirectory(upper);
+    rmSync(this.dir, { recursive: true, force: true });
+    return staged;
+  }
+
+  async discard(): Promise<void> {
+    await unmount(this.root).catch(() => {});
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export class ContainerBuildBackend implements BuildBackend {
+  private readonly tmp: string;
+  private readonly initDir: string;
+
+  constructor(private readonly images: ImageService, private readonly layers: LayerStore, private readonly cfg: BuildBackendConfig) {
+    this.tmp = join(cfg.root, 'tmp');
+    this.initDir = join(cfg.root, 'init');
+  }
+
+  /** Unmounts and removes what a build interrupted by a crash left behind. */
+  async init(): Promise<void> {
+    const prefix = this.tmp + '/';
+    let mounts: string[] = [];
+    try {
+      mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '')
+        .map((p) => p.replace(/\\040/g, ' ')).filter((p) => p.startsWith(prefix));
+    } catch { /* no /proc */ }
+    for (const m of mounts.reverse()) await unmount(m).catch((e) => log.warn('stale build mount', { m, err: String(e) }));
+    rmSync(this.tmp, { recursive: true, force: true });
+    mkdirSync(this.tmp, { recursive: true, mode: 0o700 });
+    rmSync(this.initDir, { recursive: true, force: true });
+    for (const d of INIT_DIRS) mkdirSync(join(this.initDir, d), { recursive: true, mode: 0o755 });
+    for (const f of INIT_FILES) writeFileSync(join(this.initDir, f), '', { mode: 0o755 });
+    symlinkSync('/proc/mounts', join(this.initDir, 'etc/mtab'));
+  }
+
+  scratchDir(): string {
+    const dir = join(this.tmp, randomBytes(8).toString('hex'));
+    mkdirSync(dir, { mode: 0o700 });
+    return dir;
+  }
+
+  getImage(nameOrId: string): BaseImage | undefined {
+    try {
+      const img = this.images.resolve(nameOrId);
+      return { id: img.record.id, config: img.config as BuildImageConfig };
+    } catch {
+      return undefined;
+    }
+  }
+
+  async pullImage(ref: string, platform: string | undefined, progress: (line: string) => void): Promise<BaseImage> {
+    const named = parseNormalizedNamed(ref);
+    await this.images.pull({ image: ref, platform }, {
+      write: (m: JsonMessage) => {
+        if (m.error || m.errorDetail) return;
+        if (m.status && !m.progressDetail?.total) progress(m.id ? `${m.id}: ${m.status}` : m.status);
+      },
+    });
+    const img = this.getImage(familiarString(named));
+    if (!img) throw systemError(`pulled ${ref} but it is not in the store`);
+    return img;
+  }
+
+  private lowers(image: BaseImage | null): string[] {
+    return image ? chainIds(image.config.rootfs.diff_ids).reverse().map((c) => `${hexOf(c)}/diff`) : [];
+  }
+
+  async openWorkspace(base: BaseImage | null, opts: { forRun: boolean }): Promise<Workspace> {
+    const dir = this.scratchDir();
+    const ws = new OverlayWorkspace(dir, join(dir, 'merged'), this.layers);
+    mkdirSync(join(dir, 'upper'), { mode: 0o755 });
+    mkdirSync(join(dir, 'work'));
+    let lowers = this.lowers(base);
+    if (opts.forRun) lowers = [this.initDir, ...lowers];
+    try {
+      await mountOverlay({ layersRoot: this.cfg.layersRoot, lowers, upper: join(dir, 'upper'), work: join(dir, 'work'), target: ws.root, volatile: true });
+    } catch (e) {
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
+    return ws;
+  }
+
+  async openView(image: BaseImage): Promise<RootView> {
+    const lowers = this.lowers(image);
+    if (lowers.length === 1) return { root: join(this.cfg.layersRoot, lowers[0]!), close: async () => {} };
+    const dir = this.scratchDir();
+    const root = join(dir, 'root');
+    mkdirSync(root, { mode: 0o755 });
+    const close = async () => { await unmount(root).catch(() => {}); rmSync(dir, { recursive: true, force: true }); };
+    if (lowers.length === 0) return { root, close };
+    // An overlay of lower dirs alone is read-only and needs no upper.
+    const code = await runMount(['-t', 'overlay', 'overlay', '-o', `lowerdir=${lowers.join(':')},redirect_dir=off,index=off,metacopy=off`, root], this.cfg.layersRoot);
+    if (code !== 0) {
+      await close();
+      throw systemError(`cannot mount the layers of ${image.id}`);
+    }
+    return { root, close };
+  }
+
+  async run(ws: Workspace, req: RunRequest): Promise<number> {
+    const rootfs = ws.root;
+    const user = resolveUser(rootfs, req.user);
+    if (req.cwd !== '/') ensureWorkdir(rootfs, req.cwd, 0, 0);
+    const bundle = join(this.tmp, `run-${req.id.slice(0, 16)}`);
+    mkdirSync(bundle, { mode: 0o700 });
+    const networkMode = req.networkMode === 'host' ? 'host' : req.networkMode === 'none' ? 'none' : 'private';
+    const hostname = req.id.slice(0, 12);
+    writeFileSync(join(bundle, 'hosts'), hostsFile({ hostname, extraHosts: req.extraHosts, networkMode, hostHosts: readHostHosts() }));
+    writeFileSync(join(bundle, 'hostname'), hostnameFile(hostname));
+    writeFileSync(join(bundle, 'resolv.conf'), resolvConf(this.cfg.hostResolvConf, { networkMode }));
+    const cgroupsPath = `${this.cfg.cgroupParent}/build-${req.id.slice(0, 16)}`;
+    const spec = buildSpec({
+      id: req.id,
+      args: req.args,
+      env: req.env,
+      cwd: req.cwd,
+      user,
+      tty: false,
+      openStdin: false,
+      hostname,
+      rootfsPath: rootfs,
+      hostConfig: { ShmSize: req.shmSize },
+      networkMode,
+      etcFiles: { hosts: join(bundle, 'hosts'), hostname: join(bundle, 'hostname'), resolvConf: join(bundle, 'resolv.conf') },
+      cgroupsPath,
+      hostRlimits: hostRlimits(),
+      seccomp: this.cfg.seccomp ? undefined : null,
+    });
+    writeFileSync(join(bundle, 'config.json'), specJson(spec));
+    try {
+      return await new Promise<number>((resolve, reject) => {
+        const p = spawn(this.cfg.runtime, ['--root', this.cfg.runcRoot, 'run', '--bundle', bundle, req.id], {
+          stdio: ['ignore', 'pipe', 'pipe'], cwd: bundle,
+        });
+        const onAbort = () => { spawn(this.cfg.runtime, ['--root', this.cfg.runcRoot, 'kill', req.id, 'KILL'], { stdio: 'ignore' }); };
+        req.signal?.addEventListener('abort', onAbort, { once: true });
+        p.stdout.on('data', req.output);
+        p.stderr.on('data', req.output);
+        p.on('error', (e) => reject(systemError(`cannot run ${this.cfg.runtime}: ${e.message}`, e)));
+        p.on('close', (code, sig) => {
+          req.signal?.removeEventListener('abort', onAbort);
+          resolve(code ?? (sig ? 128 + 9 : 255));
+        });
+      });
+    } finally {
+      // A foreground `runc run` deletes its container on exit; only the cgroup dir may remain.
+      removeCgroup(cgroupsPath);
+      rmSync(bundle, { recursive: true, force: true });
+    }
+  }
+
+  async createImage(config: BuildImageConfig, parentId: string | undefined, layer: StepLayer | null): Promise<string> {
+    if (layer) {
+      const diffs = config.rootfs.diff_ids;
+      if (diffs[diffs.length - 1] !== layer.diffId) throw invalidParameter('the image config does not end with the step layer');
+      const parentChain = chainIds(diffs.slice(0, -1)).pop() ?? null;
+      await (layer as StagedLayer).commit(parentChain);
+    }
+    const img = await this.images.store.create(config as ImageConfig, parentId ? { parent: parentId } : {});
+    return img.record.id;
+  }
+
+  async tag(imageId: string, refs: string[]): Promise<string[]> {
+    const out: string[] = [];
+    for (const r of refs) {
+      const named = parseNormalizedNamed(r);
+      await this.images.tagReference(imageId, named);
+      out.push(familiarString(named));
+    }
+    return out;
+  }
+}
+
+/**
+ * Removes the images a build cache pointed at once nothing needs them: untagged, without
+ * children or containers (their untagged parents go with them, as `docker rmi` prunes).
+ * Returns the ids removed and the layer bytes freed.
+ */
+export async function pruneBuildImages(images: ImageService, layers: LayerStore, ids: Iterable<string>): Promise<{ deleted: string[]; reclaimed: number }> {
+  const before = new Map(layers.list().map((l) => [l.chainId, l.size]));
+  const deleted: string[] = [];
+  let progress = true;
+  const pending = new Set(ids);
+  while (progress) {
+    progress = false;
+    for (const id of pending) {
+      const img = images.store.get(id);
+      if (!img) { pending.delete(id); continue; }
+      if (images.store.referencesOf(id).length || images.store.children(id).length) continue;
+      try {
+        for (const r of await images.remove(id, false, true)) if (r.Deleted?.startsWith('sha256:') && images.store.get(r.Deleted) === undefined && !before.has(r.Deleted)) deleted.push(r.Deleted);
+        pending.delete(id);
+        progress = true;
+      } catch { /* in use by a container: kept */ }
+    }
+  }
+  const after = new Set(layers.list().map((l) => l.chainId));
+  let reclaimed = 0;
+  for (const [c, size] of before) if (!after.has(c)) reclaimed += size;
+  return { deleted, reclaimed };
+}
+
+function readHostHosts(): string | undefined {
+  try { return readFileSync('/etc/hosts', 'utf8'); } catch { return undefined; }
+}
+
+function runMount(args: string[], cwd: string): Promise<number> {
+  return new Promise((resolve) => {
+    const p = spawn('mount', args, { cwd, stdio: 'ignore' });
+    p.on('error', () => resolve(-1));
+    p.on('close', (c) => resolve(c ?? -1));
+  });
+}
