@@ -78,6 +78,9 @@ export interface RunRequest {
   extraHosts: string[];
   shmSize?: number;
   output: (chunk: Buffer) => void;
+  errorOutput: (chunk: Buffer) => void;
+  /** The image's VOLUME paths: each gets a throwaway copy, so writes there stay out of the layer. */
+  volumes: string[];
   signal?: AbortSignal;
 }
 

@@ -42,7 +42,7 @@ export class Builder {
 
   /** Runs a build; the final image id. Errors before any output are thrown as they are. */
   async build(req: BuildRequest, out: BuildOutput, signal?: AbortSignal): Promise<string> {
-    const text = req.context.readDockerfile(req.dockerfile);
+    const text = req.context.dockerfileText(req.dockerfile);
     const parsed = parseDockerfile(text);
     const { metaArgs, stages } = parseStages(parsed.nodes);
     if (stages.length === 0) throw invalidParameter('file with no instructions');
@@ -68,12 +68,11 @@ export class Builder {
       targetIx = stages.findIndex((s) => s.name === t);
       if (targetIx < 0) throw invalidParameter(`failed to reach build target ${req.target} in Dockerfile`);
     }
-    const labelPairs = Object.entries(req.labels);
     const stagesToRun = stages.slice(0, targetIx + 1).map((s) => ({ ...s, instructions: [...s.instructions] }));
-    if (labelPairs.length) {
-      const original = 'LABEL ' + labelPairs.map(([k, v]) => `${JSON.stringify(k)}='${v}'`).join(' ');
-      const last = stagesToRun[targetIx]!;
-      last.instructions.push({ kind: 'label', line: 0, original, pairs: labelPairs.map(([key, value]) => ({ key, value })), literal: true } as Instruction);
+    // --label: one LABEL step per label, sorted, at the end of the target stage (moby's buildLabelOptions).
+    for (const key of Object.keys(req.labels).sort()) {
+      const value = req.labels[key]!;
+      stagesToRun[targetIx]!.instructions.push({ kind: 'label', line: 0, original: `LABEL ${key}=${value}`, pairs: [{ key, value }], literal: true } as Instruction);
     }
     const needed = neededStages(stagesToRun, targetIx, lex, metaLookup);
 
@@ -83,6 +82,7 @@ export class Builder {
     const seq = new OutputSequencer(out, req.quiet);
     let stepNo = 0;
     const metaOut = seq.channel(-1);
+    if (parsed.warnings.length) metaOut.write(`\x1b[91m${parsed.warnings.join('\n')}\n\x1b[0m`);
     for (const a of metaArgs) metaOut.write(`Step ${++stepNo}/${total} : ${a.original}\n`);
     metaOut.done();
 

@@ -17,6 +17,8 @@ const HASH_MEMO_MAX = 200_000;
 
 export class BuildContext {
   private readonly hashes: Map<string, string>;
+  /** The Dockerfile, read before .dockerignore may remove it from the context. */
+  private dockerfile?: { name: string; text: string };
 
   private constructor(
     readonly root: string,
@@ -41,18 +43,39 @@ export class BuildContext {
       rmSync(dir + '.scratch', { recursive: true, force: true });
     }
     const ctx = new BuildContext(dir, undefined, true, hashes);
+    try {
+      ctx.dockerfile = { name: dockerfile, text: ctx.readDockerfile(dockerfile) };
+    } catch (e) {
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
     ctx.removeIgnoredBuildFiles(dockerfile);
     return ctx;
   }
 
-  /** A local directory, read in place; .dockerignore applies to every walk. */
-  static fromDirectory(dir: string): BuildContext {
+  /**
+   * A local directory, read in place; .dockerignore applies to every walk, except to the
+   * directories holding the Dockerfile, which the docker CLI's tar would carry.
+   */
+  static fromDirectory(dir: string, dockerfile: string): BuildContext {
     let st: Stats;
     try { st = lstatSync(dir); } catch { throw invalidParameter(`context directory ${dir} not found`); }
     if (!st.isDirectory()) throw invalidParameter(`context ${dir} is not a directory`);
     let patterns: string[] = [];
     try { patterns = parseDockerignore(readFileSync(`${dir}/.dockerignore`, 'utf8')); } catch { /* none */ }
-    return new BuildContext(dir, patterns.length ? new IgnoreMatcher(patterns) : undefined, false);
+    const ctx = new BuildContext(dir, patterns.length ? new IgnoreMatcher(patterns) : undefined, false);
+    const df = cleanContextPath(dockerfile);
+    ctx.dockerfile = { name: dockerfile, text: ctx.readDockerfile(dockerfile) };
+    for (let i = df.indexOf('/'); i > 0; i = df.indexOf('/', i + 1)) ctx.keep.add(df.slice(0, i));
+    return ctx;
+  }
+
+  private readonly keep = new Set<string>();
+
+  /** The Dockerfile's text (read when the context was opened). */
+  dockerfileText(name: string): string {
+    if (this.dockerfile?.name === name) return this.dockerfile.text;
+    return this.readDockerfile(name);
   }
 
   /**
@@ -68,7 +91,7 @@ export class BuildContext {
   }
 
   excluded(rel: string): boolean {
-    return rel !== '' && this.matcher !== undefined && this.matcher.excluded(rel);
+    return rel !== '' && this.matcher !== undefined && !this.keep.has(rel) && this.matcher.excluded(rel);
   }
 
   /** Whether a walk must enter an excluded directory because an exception may re-include something below. */

@@ -45,7 +45,7 @@ interface Source {
 const GLOB = /[*?[]/;
 
 export async function copyStep(h: CopyHost, ins: CopyInstr): Promise<void> {
-  if (ins.sources.length === 0) throw invalidParameter(`${ins.kind.toUpperCase()} requires at least two arguments`);
+  if (ins.sources.length === 0 && ins.heredocs.length === 0) throw invalidParameter(`${ins.kind.toUpperCase()} requires at least two arguments`);
   const cmdName = ins.kind.toUpperCase();
   const scratch: string[] = [];
   let view: RootView | undefined;
@@ -63,19 +63,17 @@ export async function copyStep(h: CopyHost, ins: CopyInstr): Promise<void> {
     const heredocRoot = ins.heredocs.length ? heredocDir(h, ins, scratch) : undefined;
     const sources: Source[] = [];
     const hashes: string[] = [];
+    for (const doc of ins.heredocs) {
+      const abs = join(heredocRoot!, doc.name);
+      sources.push({ abs, st: lstatSync(abs), rel: doc.name });
+      hashes.push(`file:${sha256(doc.content)}`);
+    }
     for (const raw of ins.sources) {
-      const doc = heredocRoot && ins.heredocs.find((d) => raw === `<<${d.name}` || raw === `<<-${d.name}` || new RegExp(`^<<-?["']${d.name}["']$`).test(raw));
-      if (doc && heredocRoot) {
-        const abs = join(heredocRoot, doc.name);
-        const st = lstatSync(abs);
-        sources.push({ abs, st, rel: doc.name });
-        hashes.push(`file:${sha256(doc.content)}`);
-        continue;
-      }
       if (ins.kind === 'add' && /^https?:\/\//.test(raw)) {
         const s = await download(h, raw, scratch);
         sources.push(s);
-        hashes.push(`file:${await hashFileContent(s.abs)}`);
+        // moby writes a downloaded file's hash bare, without the `file:` prefix.
+        hashes.push(await hashFileContent(s.abs));
         continue;
       }
       for (const s of resolveSources(tree, raw, ins.from !== undefined, cmdName)) {
@@ -98,7 +96,8 @@ export async function copyStep(h: CopyHost, ins: CopyInstr): Promise<void> {
       throw invalidParameter(`When using ${cmdName} with more than one source file, the destination must be a directory and end with a /`);
     }
     const mode = parseChmod(ins.chmod);
-    const comment = `${cmdName} ${hash} in ${dest} `;
+    const chown = ins.chown ? `--chown=${ins.chown}` : '';
+    const comment = `${cmdName} ${chown}${hash} in ${ins.dest} `;
     await h.commit([...h.shell(), `#(nop) ${comment}`], async () => {
       const ws = await h.openWorkspace();
       try {
@@ -150,7 +149,7 @@ function resolveSources(tree: ContextTree, raw: string, fromRoot: boolean, cmdNa
       abs = resolveInRoot(tree.root, '/' + raw);
       rel = abs.slice(tree.root.length + 1);
     } else {
-      rel = cleanContextPath(raw);
+      rel = contextPath(raw, cmdName);
       // A link named as the source is followed, inside the context.
       abs = resolveInRoot(tree.root, '/' + rel);
       if (rel && tree.excluded(rel)) abs = '';
@@ -162,7 +161,7 @@ function resolveSources(tree: ContextTree, raw: string, fromRoot: boolean, cmdNa
     }
     return [{ abs, st, rel: abs === tree.root ? '' : abs.slice(tree.root.length + 1), tree: fromRoot ? undefined : tree }];
   }
-  const pattern = cleanContextPath(raw);
+  const pattern = contextPath(raw, cmdName);
   const segs = pattern.split('/');
   const firstGlob = segs.findIndex((s) => GLOB.test(s));
   const prefix = segs.slice(0, firstGlob).join('/');
@@ -184,6 +183,14 @@ function resolveSources(tree: ContextTree, raw: string, fromRoot: boolean, cmdNa
   // A matched directory brings its whole tree; its own matching descendants are not separate sources.
   const dirs = out.filter((s) => s.st.isDirectory()).map((s) => s.rel + '/');
   return out.filter((s) => !dirs.some((d) => s.rel.startsWith(d)));
+}
+
+function contextPath(raw: string, cmdName: string): string {
+  try {
+    return cleanContextPath(raw);
+  } catch {
+    throw invalidParameter(`${cmdName} failed: forbidden path outside the build context: ${raw} ()`);
+  }
 }
 
 /** Go's filepath.Match over a whole path: `*` and `?` stay within one segment. */

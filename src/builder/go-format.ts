@@ -44,5 +44,7 @@ export interface Healthcheck { Test?: string[]; Interval?: number; Timeout?: num
 /** `HEALTHCHECK %q` of a *container.HealthConfig. */
 export function goQuoteHealthcheck(h: Healthcheck): string {
   const d = (ns: number | undefined) => goQuote(formatDuration(ns ?? 0));
-  return `&{${goQuoteList(h.Test)} ${d(h.Interval)} ${d(h.Timeout)} ${d(h.StartPeriod)} ${d(h.StartInterval)} ${goQuoteRune(h.Retries ?? 0)}}`;
+  // Docker 20.10's HealthConfig has no StartInterval; it shows only when a Dockerfile sets one.
+  const startInterval = h.StartInterval ? ` ${d(h.StartInterval)}` : '';
+  return `&{${goQuoteList(h.Test)} ${d(h.Interval)} ${d(h.Timeout)} ${d(h.StartPeriod)}${startInterval} ${goQuoteRune(h.Retries ?? 0)}}`;
 }

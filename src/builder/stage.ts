@@ -112,7 +112,7 @@ export class StageRun {
     }
     this.image = base;
     if (base) {
-      this.out.write(` ---> ${short(base.id)}\n`);
+      if (!base.config.config?.OnBuild?.length) this.out.write(` ---> ${short(base.id)}\n`);
       this.runConfig = structuredClone(base.config.config ?? {});
       this.os = base.config.os || 'linux';
       this.arch = base.config.architecture || 'amd64';
@@ -222,7 +222,7 @@ export class StageRun {
         return this.commitMeta(`ONBUILD ${ins.expression}`);
       case 'shell':
         rc.Shell = [...ins.shell];
-        return this.commitMeta(`SHELL ${goQuoteList(ins.shell)}`);
+        return this.commitMeta(`SHELL [${ins.shell.join(' ')}]`);
       case 'cmd':
         rc.Cmd = ins.prependShell ? [...this.shell(), ...ins.cmd] : [...ins.cmd];
         this.cmdSet = true;
@@ -232,17 +232,23 @@ export class StageRun {
         if (!this.cmdSet) rc.Cmd = null;
         return this.commitMeta(`ENTRYPOINT ${goQuoteList(rc.Entrypoint)}`);
       case 'healthcheck': {
-        if (ins.test[0] === 'NONE') rc.Healthcheck = { Test: ['NONE'] };
-        else {
-          const h: RunConfig['Healthcheck'] = { Test: ins.test };
+        const prev = rc.Healthcheck;
+        if (prev?.Test?.length && prev.Test[0] !== 'NONE') this.out.write(`Note: overriding previous HEALTHCHECK: [${prev.Test.join(' ')}]\n`);
+        const h: NonNullable<RunConfig['Healthcheck']> = { Test: ins.test };
+        if (ins.test[0] !== 'NONE') {
           if (ins.interval) h.Interval = ins.interval;
           if (ins.timeout) h.Timeout = ins.timeout;
           if (ins.startPeriod) h.StartPeriod = ins.startPeriod;
           if (ins.startInterval) h.StartInterval = ins.startInterval;
           if (ins.retries) h.Retries = ins.retries;
-          rc.Healthcheck = h;
         }
-        return this.commitMeta(`HEALTHCHECK ${goQuoteHealthcheck(rc.Healthcheck)}`);
+        const comment = `HEALTHCHECK ${goQuoteHealthcheck(h)}`;
+        // The commit merges unset fields from the parent's healthcheck, NONE included (moby's merge()).
+        if (prev) {
+          for (const k of ['Interval', 'Timeout', 'StartPeriod', 'StartInterval', 'Retries'] as const) if (!h[k] && prev[k]) h[k] = prev[k];
+        }
+        rc.Healthcheck = h;
+        return this.commitMeta(comment);
       }
       case 'workdir':
         return this.workdir(ins.path);
@@ -264,7 +270,12 @@ export class StageRun {
 
   /** moby's withCmdComment: `<shell> "#(nop) " <comment>` (two args) for most instructions. */
   private async commitMeta(comment: string): Promise<void> {
-    await this.commitStep([...this.shell(), '#(nop) ', comment], async () => null);
+    await this.commitStep([...this.shell(), '#(nop) ', comment], async () => {
+      // The classic builder commits a (never started) container even for a config change.
+      const id = randomHex(12);
+      this.out.write(` ---> Running in ${id}\nRemoving intermediate container ${id}\n`);
+      return null;
+    });
   }
 
   /**
@@ -321,7 +332,8 @@ export class StageRun {
     rc.WorkingDir = cleanPath(next);
     const dir = rc.WorkingDir;
     await this.commitStep([...this.shell(), `#(nop) WORKDIR ${dir}`], async () => {
-      this.out.write(` ---> Running in ${randomHex(12)}\n`);
+      const id = randomHex(12);
+      this.out.write(` ---> Running in ${id}\n`);
       const ws = await this.env.backend.openWorkspace(this.image, { forRun: false });
       try {
         mkdirAllInRoot(ws.root, dir, { uid: 0, gid: 0 });
@@ -329,7 +341,9 @@ export class StageRun {
         await ws.discard();
         throw e;
       }
-      return ws.finish();
+      const layer = await ws.finish();
+      this.out.write(`Removing intermediate container ${id}\n`);
+      return layer;
     });
   }
 
@@ -370,6 +384,8 @@ export class StageRun {
           extraHosts: this.env.req.extraHosts,
           shmSize: this.env.req.shmSize,
           output: (chunk) => this.out.write(chunk.toString('utf8')),
+          errorOutput: (chunk) => this.out.write(`\x1b[91m${chunk.toString('utf8')}\x1b[0m`),
+          volumes: Object.keys(rc.Volumes ?? {}),
           signal: this.env.signal,
         });
       } catch (e) {

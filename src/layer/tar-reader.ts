@@ -108,7 +108,12 @@ async function* tokens(r: ChunkReader): AsyncGenerator<TarToken> {
     }
     const pad = padding(dataSize);
     if (pad > 0) {
-      if (!(await r.fill(pad))) throw truncated();
+      // Go's reader (tryReadFull) takes a stream that stops right after the data, with no padding
+      // at all, as a clean end; docker 28 sends such contexts when it appends an outside Dockerfile.
+      if (!(await r.fill(pad))) {
+        if (r.available === 0) return;
+        throw truncated();
+      }
       yield { kind: 'padding', raw: r.take(pad) };
     }
   }

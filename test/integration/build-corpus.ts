@@ -1153,8 +1153,9 @@ export const show = (v: unknown) => (JSON.stringify(v) ?? 'undefined').replace(/
 /**
  * Mismatches between a case's expectations and what was observed. `maskHashes` compares
  * COPY/ADD history entries with their content hash (`file:<sha256>`, `dir:…`, `multi:…`) elided.
+ * `failedRunRemoved`: the engine removes the container of a failed RUN.
  */
-export function compare(c: BuildCase, o: Observed, vars: Record<string, string>, opts: { maskHashes?: boolean } = {}): string[] {
+export function compare(c: BuildCase, o: Observed, vars: Record<string, string>, opts: { maskHashes?: boolean; failedRunRemoved?: boolean } = {}): string[] {
   const e = c.expect;
   const out: string[] = [];
   const all = o.build.stdout + o.build.stderr;
@@ -1162,7 +1163,8 @@ export function compare(c: BuildCase, o: Observed, vars: Record<string, string>,
     if (o.build.code !== e.error.exitCode) out.push(`exit code ${o.build.code}, want ${e.error.exitCode}`);
     for (const s of e.error.includes) if (!all.includes(subst(s, vars))) out.push(`output lacks ${JSON.stringify(s)}`);
     if (o.imagesChanged) out.push('the failed build changed `docker images`');
-    const wantLeft = e.error.leavesContainer ? 1 : 0;
+    // berth keeps no container of a failed RUN (the classic builder leaves one for debugging).
+    const wantLeft = e.error.leavesContainer && !opts.failedRunRemoved ? 1 : 0;
     if (o.containersLeft !== wantLeft) out.push(`left ${o.containersLeft} containers, want ${wantLeft}`);
     return out.length ? [...out, `stderr: ${o.build.stderr.trim()}`] : out;
   }

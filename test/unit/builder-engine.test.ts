@@ -32,7 +32,7 @@ describe('Go formatting of history comments', () => {
   test('HEALTHCHECK %q of a HealthConfig', () => {
     assert.equal(
       goQuoteHealthcheck({ Test: ['CMD-SHELL', 'true'], Interval: 30e9, Timeout: 3e9, Retries: 3 }),
-      '&{["CMD-SHELL" "true"] "30s" "3s" "0s" "0s" \'\\x03\'}',
+      '&{["CMD-SHELL" "true"] "30s" "3s" "0s" \'\\x03\'}',
     );
   });
 });

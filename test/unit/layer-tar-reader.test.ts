@@ -138,6 +138,14 @@ test('a truncated archive is rejected, mid-data and mid-header', async () => {
   }
 });
 
+test('an archive that stops right after a file\'s data, before its padding, ends cleanly (as Go reads it)', async () => {
+  const h = encodeHeader({ name: 'f', type: '0', mode: 0o644, uid: 0, gid: 0, mtime: 0, size: 5 });
+  const p = await parse(chunked(Buffer.concat([h, Buffer.from('12345')]), 64));
+  assert.equal(p.entries.length, 1);
+  assert.equal(p.entries[0]!.data.toString(), '12345');
+  await assert.rejects(parse(chunked(Buffer.concat([h, Buffer.from('12345'), Buffer.alloc(3)]), 64)), /truncated/);
+});
+
 test('a header with a bad checksum is rejected', async () => {
   const tar = Buffer.from(await tarStreamArchive());
   tar[512 + 3] ^= 0x01; // inside the second header's name

@@ -72,7 +72,7 @@ async function build(c: Ctx, svc: BuildService): Promise<symbol> {
   if (typeof localDir === 'string' && localDir !== '') {
     if (!isAbsolute(localDir)) throw invalidParameter(`context directory must be absolute: ${localDir}`);
     c.req.resume();
-    context = BuildContext.fromDirectory(localDir);
+    context = BuildContext.fromDirectory(localDir, opts.dockerfile);
   } else {
     const dir = svc.scratchDir() + '/context';
     mkdirSync(dir);
