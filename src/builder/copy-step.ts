@@ -229,6 +229,9 @@ async function hashContextSource(h: CopyHost, tree: ContextTree, s: Source): Pro
   }
   for (const e of walkSource(tree, s.rel)) {
     const name = e.rel.slice(s.rel.length);
+    // The source directory's own attributes are not copied (only its contents are), and in an
+    // uploaded context the root's are the scratch directory's, not the client's.
+    if (name === '') continue;
     let body = '';
     if (e.st.isFile()) body = await ctx.fileHash(e.rel, e.abs, e.st);
     else if (e.st.isSymbolicLink()) body = '->' + readlinkSync(e.abs);
