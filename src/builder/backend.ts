@@ -2,45 +2,12 @@
 // container modules in DESIGN.md's list, so it names its needs here and the daemon wires them,
 // as moby's builder does with its Backend interface.
 
-/** The image config fields the builder reads and writes (Docker's container.Config). */
-export interface RunConfig {
-  Hostname?: string;
-  Domainname?: string;
-  User?: string;
-  AttachStdin?: boolean;
-  AttachStdout?: boolean;
-  AttachStderr?: boolean;
-  ExposedPorts?: Record<string, object> | null;
-  Tty?: boolean;
-  OpenStdin?: boolean;
-  StdinOnce?: boolean;
-  Env?: string[] | null;
-  Cmd?: string[] | null;
-  Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; StartInterval?: number; Retries?: number };
-  ArgsEscaped?: boolean;
-  Image?: string;
-  Volumes?: Record<string, object> | null;
-  WorkingDir?: string;
-  Entrypoint?: string[] | null;
-  OnBuild?: string[] | null;
-  Labels?: Record<string, string> | null;
-  StopSignal?: string;
-  Shell?: string[];
-}
+import type { ContainerConfig, HistoryEntry, ImageConfig } from '../common/image-config.js';
 
-export interface HistoryEntry { created?: string; created_by?: string; author?: string; comment?: string; empty_layer?: boolean }
-
-export interface BuildImageConfig {
-  architecture: string;
-  os: string;
-  variant?: string;
-  created?: string;
-  author?: string;
-  config?: RunConfig;
-  rootfs: { type: 'layers'; diff_ids: string[] };
-  history?: HistoryEntry[];
-  [k: string]: unknown;
-}
+/** Docker's container.Config, as the builder's run config and the image's `config`. */
+export type RunConfig = ContainerConfig;
+export type BuildImageConfig = ImageConfig;
+export type { HistoryEntry };
 
 export interface BaseImage {
   id: string;

@@ -13,7 +13,6 @@ import { chainIds, hexOf } from '../common/digest.js';
 import { invalidParameter, systemError } from '../common/errors.js';
 import { log } from '../common/log.js';
 import type { ImageService } from '../image/service.js';
-import type { ImageConfig } from '../image/types.js';
 import { parseNormalizedNamed, familiarString } from '../image/reference.js';
 import type { JsonMessage } from '../distribution/progress.js';
 import type { LayerStore, StagedLayer } from '../layer/store.js';
@@ -95,7 +94,7 @@ export class ContainerBuildBackend implements BuildBackend {
   getImage(nameOrId: string): BaseImage | undefined {
     try {
       const img = this.images.resolve(nameOrId);
-      return { id: img.record.id, config: img.config as BuildImageConfig };
+      return { id: img.record.id, config: img.config };
     } catch {
       return undefined;
     }
@@ -222,7 +221,7 @@ export class ContainerBuildBackend implements BuildBackend {
       const parentChain = chainIds(diffs.slice(0, -1)).pop() ?? null;
       await (layer as StagedLayer).commit(parentChain);
     }
-    const img = await this.images.store.create(config as ImageConfig, parentId ? { parent: parentId } : {});
+    const img = await this.images.store.create(config, parentId ? { parent: parentId } : {});
     return img.record.id;
   }
 
