@@ -50,7 +50,7 @@ export class Builder {
     const tags = req.tags;
 
     // Meta ARGs (before the first FROM) are visible to FROM lines, overridable by --build-arg.
-    const meta = new Map<string, string | undefined>();
+    const meta = new Map<string, string | undefined>(platformArgs(req.platform));
     const used = new Set<string>();
     for (const a of metaArgs) {
       for (const { key, value } of a.args) {
@@ -131,6 +131,21 @@ export class Builder {
     seq.finish(final.id);
     return final.id;
   }
+}
+
+/**
+ * BuildKit's automatic platform ARGs (BUILDPLATFORM, TARGETARCH, …), so `FROM --platform=$BUILDPLATFORM`
+ * and `ARG TARGETARCH` work; berth builds for the host, or for --platform where the base exists.
+ */
+export function platformArgs(platform: string | undefined): Array<[string, string]> {
+  const arch = process.arch === 'x64' ? 'amd64' : process.arch === 'arm64' ? 'arm64' : process.arch;
+  const build = ['linux', arch, ''] as const;
+  const [tos, tarch, tvariant] = platform ? [...platform.toLowerCase().split('/'), '', ''] : build;
+  const join = (os: string, a: string, v: string) => `${os}/${a}${v ? `/${v}` : ''}`;
+  return [
+    ['BUILDPLATFORM', join(...build)], ['BUILDOS', build[0]], ['BUILDARCH', build[1]], ['BUILDVARIANT', ''],
+    ['TARGETPLATFORM', join(tos!, tarch!, tvariant!)], ['TARGETOS', tos!], ['TARGETARCH', tarch!], ['TARGETVARIANT', tvariant!],
+  ];
 }
 
 /** The error that caused an abort, rather than the aborts it caused in other stages. */

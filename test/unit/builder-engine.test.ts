@@ -7,6 +7,7 @@ import { goQuote, goQuoteHealthcheck, goQuoteList, goQuoteRune } from '../../src
 import { globRegExp } from '../../src/builder/copy-step.js';
 import { cleanPath, exposedPortKeys } from '../../src/builder/stage.js';
 import { OutputSequencer } from '../../src/builder/output.js';
+import { platformArgs } from '../../src/builder/builder.js';
 
 describe('cache keys', () => {
   test('do not depend on object key order, and do on every value', () => {
@@ -99,5 +100,17 @@ describe('output of concurrent stages', () => {
     c.write('Step 1/1 : FROM x\n');
     seq2.failed();
     assert.deepEqual(got2, ['Step 1/1 : FROM x\n']);
+  });
+});
+
+describe('automatic platform args', () => {
+  test('the host by default, --platform for the TARGET ones', () => {
+    const host = new Map(platformArgs(undefined));
+    assert.match(host.get('BUILDPLATFORM')!, /^linux\/[a-z0-9]+$/);
+    assert.equal(host.get('TARGETPLATFORM'), host.get('BUILDPLATFORM'));
+    const arm = new Map(platformArgs('linux/arm/v7'));
+    assert.equal(arm.get('TARGETARCH'), 'arm');
+    assert.equal(arm.get('TARGETVARIANT'), 'v7');
+    assert.equal(arm.get('TARGETPLATFORM'), 'linux/arm/v7');
   });
 });
