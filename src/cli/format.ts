@@ -54,6 +54,9 @@ export async function printInspect(ctx: CliContext, names: string[], format: str
   if (format && format !== 'json') {
     const t = (() => { try { return compileTemplate(format); } catch (e) { throw new StatusError(`template parsing error: ${(e as Error).message}`, 1); } })();
     for (const obj of found) ctx.out.write(t.execute(obj) + '\n');
+  } else if (format === 'json') {
+    // docker/cli's jsonInspector: the same array, compact on one line.
+    ctx.out.write(goJson(found) + '\n');
   } else {
     ctx.out.write(goJson(found, { indent: '    ' }) + '\n');
   }

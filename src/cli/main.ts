@@ -13,6 +13,8 @@ import { registryCommands } from './commands/registry.js';
 import { inspectCmd } from './commands/inspect.js';
 import { containerCommands, containerShortcuts, psCmd, rmCmd } from './commands/containers.js';
 import { buildCmd, builderCmd } from './commands/build.js';
+import { networkCommands } from './commands/network.js';
+import { portCmd } from './commands/port.js';
 import { isSpecCommand, parseSpecCommand, renderSpecHelp, versionLess, type ServerFeatures } from './container/spec-command.js';
 import { CLIENT_API_VERSION } from '../client/client.js';
 
@@ -33,6 +35,7 @@ export const ROOT: Command = {
     ...containerShortcuts().map(topLevel),
     shortcut(psCmd),
     topLevel(rmCmd),
+    portCmd,
     shortcut(imagesCmd),
     shortcut(rmiCmd),
     tagCmd,
@@ -45,8 +48,9 @@ export const ROOT: Command = {
     pushCmd,
     loginCmd,
     logoutCmd,
-    { name: 'container', usage: 'COMMAND', description: 'Manage containers', subcommands: containerCommands() },
+    { name: 'container', usage: 'COMMAND', description: 'Manage containers', subcommands: [...containerCommands(), portCmd] },
     { name: 'image', usage: 'COMMAND', description: 'Manage images', subcommands: [...imageCommands(), buildCmd] },
+    { name: 'network', usage: 'COMMAND', description: 'Manage networks', subcommands: networkCommands() },
     { name: 'system', usage: 'COMMAND', description: 'Manage berth', subcommands: [dfCmd, eventsCmd, infoCmd, systemPruneCmd] },
     { name: 'registry', usage: 'COMMAND', description: 'Run an OCI distribution registry', subcommands: registryCommands() },
     builderCmd,

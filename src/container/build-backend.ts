@@ -3,7 +3,7 @@
 //
 // RUN steps use a foreground `runc run` instead of conmon: a build step needs neither a monitor
 // that outlives the daemon nor a pty, and it saves ~25 ms per step (runtime-notes §8).
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { resolveInRoot } from '../common/rootfs-path.js';
@@ -22,6 +22,8 @@ import { mountOverlay, unmount } from '../runtime/overlay.js';
 import { buildSpec, specJson } from '../runtime/spec.js';
 import { hostsFile, hostnameFile, resolvConf } from './etc-files.js';
 import { ensureWorkdir, resolveUser } from './user.js';
+import { embeddedResolvConf, type ContainerNetworks } from './networking.js';
+import type { ContainerNetworkState } from '../network/types.js';
 
 export interface BuildBackendConfig {
   /** `<data-root>/builder`: scratch space on the layer store's filesystem. */
@@ -62,6 +64,7 @@ class OverlayWorkspace implements Workspace {
 export class ContainerBuildBackend implements BuildBackend {
   private readonly tmp: string;
   private readonly initDir: string;
+  private networks?: ContainerNetworks;
 
   constructor(private readonly images: ImageService, private readonly layers: LayerStore, private readonly cfg: BuildBackendConfig) {
     this.tmp = join(cfg.root, 'tmp');
@@ -156,11 +159,16 @@ export class ContainerBuildBackend implements BuildBackend {
     if (req.cwd !== '/') ensureWorkdir(rootfs, req.cwd, 0, 0);
     const bundle = join(this.tmp, `run-${req.id.slice(0, 16)}`);
     mkdirSync(bundle, { mode: 0o700 });
-    const networkMode = req.networkMode === 'host' ? 'host' : req.networkMode === 'none' ? 'none' : 'private';
     const hostname = req.id.slice(0, 12);
-    writeFileSync(join(bundle, 'hosts'), hostsFile({ hostname, extraHosts: req.extraHosts, networkMode, hostHosts: readHostHosts() }));
+    // Steps join the default bridge (or the --network named), as the classic builder's containers do.
+    const net = req.networkMode === 'host' || req.networkMode === 'none' || !this.networks ? undefined : await this.joinNetwork(req, hostname);
+    const networkMode = net ? { netnsPath: `/proc/${net.holder.pid}/ns/net` } : req.networkMode === 'host' ? 'host' : req.networkMode === 'none' ? 'none' : 'private';
+    const simpleMode = typeof networkMode === 'string' ? networkMode : 'bridge';
+    writeFileSync(join(bundle, 'hosts'), hostsFile({ hostname, extraHosts: req.extraHosts, networkMode: simpleMode, hostHosts: readHostHosts(), ips: net?.state.ips }));
     writeFileSync(join(bundle, 'hostname'), hostnameFile(hostname));
-    writeFileSync(join(bundle, 'resolv.conf'), resolvConf(this.cfg.hostResolvConf, { networkMode }));
+    writeFileSync(join(bundle, 'resolv.conf'), net?.state.nameserver
+      ? embeddedResolvConf(this.cfg.hostResolvConf, {})
+      : resolvConf(this.cfg.hostResolvConf, { networkMode: simpleMode }));
     const cgroupsPath = `${this.cfg.cgroupParent}/build-${req.id.slice(0, 16)}`;
     const mounts = req.volumes.map((v, i) => {
       // An anonymous volume, as the classic builder's container gets: the image's content copied
@@ -211,7 +219,44 @@ export class ContainerBuildBackend implements BuildBackend {
       // A foreground `runc run` deletes its container on exit; only the cgroup dir may remain.
       removeCgroup(cgroupsPath);
       rmSync(bundle, { recursive: true, force: true });
+      if (net) {
+        net.holder.kill('SIGKILL');
+        await this.networks!.release(req.id).catch(() => {});
+      }
     }
+  }
+
+  /**
+   * A network namespace for a step, wired before the step runs: `runc run` cannot pause between
+   * create and start, so a holder process owns the namespace and the step joins it.
+   */
+  private async joinNetwork(req: RunRequest, hostname: string): Promise<{ holder: ChildProcess; state: ContainerNetworkState }> {
+    const name = !req.networkMode || req.networkMode === 'default' ? 'bridge' : req.networkMode;
+    const n = this.networks!.get(name);
+    const state = await this.networks!.prepare({
+      containerId: req.id, name: `build-${hostname}`, hostname, pid: 0, endpoints: { [n.Name]: {} },
+      portBindings: null, publishAll: false, exposedPorts: [], links: [],
+    });
+    const holder = spawn('unshare', ['--net', 'sh', '-c', 'echo ready; exec sleep 86400'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.once('error', reject);
+        holder.once('exit', () => reject(systemError('the build step\'s network namespace holder exited')));
+        holder.stdout!.once('data', () => resolve());
+      });
+      holder.removeAllListeners('exit');
+      await this.networks!.plumb(req.id, holder.pid!);
+      return { holder, state };
+    } catch (e) {
+      holder.kill('SIGKILL');
+      await this.networks!.release(req.id).catch(() => {});
+      throw e;
+    }
+  }
+
+  /** Bridge networking for RUN steps (without it, a step gets a loopback-only namespace). */
+  setNetworks(n: ContainerNetworks): void {
+    this.networks = n;
   }
 
   async createImage(config: BuildImageConfig, parentId: string | undefined, layer: StepLayer | null): Promise<string> {

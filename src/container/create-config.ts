@@ -1,7 +1,7 @@
 // A create request merged with its image as Docker merges them, and checked the way Docker checks
 // it, before anything is written.
 import { availableParallelism } from 'node:os';
-import { invalidParameter, notFound } from '../common/errors.js';
+import { invalidParameter } from '../common/errors.js';
 import { cgroupSupport, type CgroupSupport } from '../runtime/cgroup-stats.js';
 import type { ContainerConfig } from '../image/types.js';
 import type { HostConfig, Resources } from './types.js';
@@ -53,7 +53,7 @@ export function pathAndArgs(c: ContainerConfig): { path: string; args: string[] 
 
 export type NetworkChoice = { kind: 'host' } | { kind: 'none' } | { kind: 'private'; name: string } | { kind: 'container'; ref: string };
 
-/** What the network mode means until the networking issue: only host, none and a loopback-only namespace exist. */
+/** What the network mode names: host, none, another container's namespace, or a network (by name or id). */
 export function networkChoice(mode: string | undefined): NetworkChoice {
   const m = mode || 'default';
   if (m === 'host') return { kind: 'host' };
@@ -64,7 +64,7 @@ export function networkChoice(mode: string | undefined): NetworkChoice {
     if (!ref) throw invalidParameter('invalid container format container:<name|id>');
     return { kind: 'container', ref };
   }
-  throw notFound(`network ${m} not found`);
+  return { kind: 'private', name: m };
 }
 
 /** moby's validateRestartPolicy (create and update). */

@@ -20,7 +20,9 @@ import { hostRlimits } from '../runtime/host-limits.js';
 import { hostsFile, resolvConf, hostnameFile } from './etc-files.js';
 import { resolveUser, ensureWorkdir } from './user.js';
 import { AttachHub, type AttachClient } from './attach-hub.js';
-import { mergeImageConfig, networkChoice, pathAndArgs, validateHealthcheck, validateHostConfig, type CreateBody } from './create-config.js';
+import { mergeImageConfig, networkChoice, pathAndArgs, validateHealthcheck, validateHostConfig, type CreateBody, type NetworkChoice } from './create-config.js';
+import { embeddedResolvConf, portSummaries, stoppedEndpoint, type ContainerNetworks } from './networking.js';
+import type { EndpointRequest, EndpointSettings } from '../network/types.js';
 import { ContainerStore } from './store.js';
 import type { Layout } from './paths.js';
 import type { EventLog } from './events.js';
@@ -29,7 +31,7 @@ import { directorySize } from './size.js';
 import { ZERO_TIME, type ContainerRecord, type HealthRecord, type HostConfig } from './types.js';
 import { generateName, newContainerId, validateName } from './name.js';
 import { PrefixIndex } from './prefix-index.js';
-import { inspectOf } from './views.js';
+import { defaultNetworks, inspectOf } from './views.js';
 import { listContainers, pruneFilter } from './list.js';
 import { LogRotator, parseLogOpts } from './logs/rotator.js';
 import { RestartBackoff, restartsAfterExit, restartsAtDaemonStart } from './restart-policy.js';
@@ -73,6 +75,7 @@ export class ContainerService {
   private readonly index = new PrefixIndex();
   private readonly store: ContainerStore;
   private readonly hostHosts: string;
+  private networks?: ContainerNetworks;
 
   constructor(
     private readonly layout: Layout,
@@ -87,6 +90,11 @@ export class ContainerService {
     for (const d of [layout.containers, layout.bundles, layout.exits, layout.sockets, layout.runcRoot, layout.tmp]) {
       mkdirSync(d, { recursive: true, mode: 0o711 });
     }
+  }
+
+  /** Bridge and user-defined networks; without them a container gets a loopback-only namespace. */
+  setNetworks(n: ContainerNetworks): void {
+    this.networks = n;
   }
 
   // ---- lookup ------------------------------------------------------------------------------
@@ -153,7 +161,7 @@ export class ContainerService {
 
   async create(name: string | undefined, body: CreateBody): Promise<{ Id: string; Warnings: string[] }> {
     if (!body || typeof body !== 'object') throw invalidParameter('config cannot be empty in order to create a container');
-    const { HostConfig: hc = {}, NetworkingConfig: _nc, ...user } = body;
+    const { HostConfig: hc = {}, NetworkingConfig: nc, ...user } = body;
     const hostConfig: HostConfig = { ...hc };
     if (!user.Image) throw invalidParameter('no image specified');
     const image = this.images.resolve(user.Image);
@@ -162,6 +170,7 @@ export class ContainerService {
     const net = networkChoice(hostConfig.NetworkMode);
     if (!hostConfig.NetworkMode || hostConfig.NetworkMode === 'default') hostConfig.NetworkMode = 'bridge';
     if (net.kind === 'container') this.get(net.ref);
+    const requested = this.requestedEndpoints(net, nc?.EndpointsConfig as Record<string, EndpointRequest> | undefined);
     // Bad log options are refused here rather than at start.
     parseLogOpts(hostConfig.LogConfig?.Config ?? {}, { maxSize: this.cfg.logMaxSize, maxFiles: this.cfg.logMaxFiles });
     if (hostConfig.LogConfig?.Type && !['json-file', 'k8s-file', 'local'].includes(hostConfig.LogConfig.Type)) {
@@ -189,6 +198,7 @@ export class ContainerService {
       State: { Status: 'created', Running: false, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: 0, ExitCode: 0, Error: '', StartedAt: ZERO_TIME, FinishedAt: ZERO_TIME },
       RestartCount: 0, Layers: this.images.store.chainOf(image).slice().reverse(), MountLabel: '', ProcessLabel: '', AppArmorProfile: '',
     };
+    if (requested) rec.NetworkSettings = { requested, networks: {}, ports: {}, ips: [], extraHosts: [] };
     const live = this.track(rec);
     try {
       const p = this.layout.of(id);
@@ -218,6 +228,61 @@ export class ContainerService {
       if (!this.index.byName(n)) return n;
     }
     return `/${id.slice(0, 12)}`;
+  }
+
+  /**
+   * The endpoints a container asks for at create, by network name: NetworkingConfig's, or the
+   * network its mode names. Unknown networks are refused here, as dockerd refuses them.
+   */
+  private requestedEndpoints(net: NetworkChoice, cfg: Record<string, EndpointRequest> | undefined): Record<string, EndpointRequest> | undefined {
+    if (!this.networks || net.kind !== 'private') return undefined;
+    const out: Record<string, EndpointRequest> = {};
+    const main = this.networks.get(net.name);
+    out[main.Name] = {};
+    // The docker CLI names the default network `default`, as NetworkMode does.
+    for (const [name, ep] of Object.entries(cfg ?? {})) out[this.networks.get(name === 'default' ? 'bridge' : name).Name] = ep ?? {};
+    return out;
+  }
+
+  /** Joins the container's networks before its process exists: addresses, ports, /etc/hosts, resolv.conf. */
+  private async prepareNetworks(rec: ContainerRecord): Promise<boolean> {
+    const ns = rec.NetworkSettings;
+    if (!this.networks || !ns || networkChoice(rec.HostConfig.NetworkMode).kind !== 'private') return false;
+    const hc = rec.HostConfig;
+    const state = await this.networks.prepare({
+      containerId: rec.Id, name: rec.Name.slice(1), hostname: rec.Config.Hostname ?? '', pid: 0,
+      endpoints: ns.requested, portBindings: hc.PortBindings ?? null, publishAll: Boolean(hc.PublishAllPorts),
+      exposedPorts: Object.keys(rec.Config.ExposedPorts ?? {}), links: hc.Links ?? [],
+      dns: hc.Dns ?? [], dnsOptions: hc.DnsOptions ?? [],
+    });
+    rec.NetworkSettings = { ...state, requested: ns.requested };
+    const p = this.layout.of(rec.Id);
+    const extra = [...(hc.ExtraHosts ?? []), ...state.extraHosts.map((e) => `${e.names.join(' ')}:${e.ip}`)];
+    await writeFile(p.hosts, hostsFile({ hostname: rec.Config.Hostname ?? '', domainname: rec.Config.Domainname ?? '', extraHosts: extra, ips: state.ips, networkMode: 'bridge' }));
+    await writeFile(p.resolvConf, state.nameserver
+      ? embeddedResolvConf(this.cfg.hostResolvConf, { dnsSearch: hc.DnsSearch ?? [], dnsOptions: hc.DnsOptions ?? [] })
+      : resolvConf(this.cfg.hostResolvConf, { dns: hc.Dns ?? [], dnsSearch: hc.DnsSearch ?? [], dnsOptions: hc.DnsOptions ?? [], networkMode: 'bridge' }));
+    return true;
+  }
+
+  /** After a run: the endpoints keep what was asked, lose their addresses; the ports go. */
+  private async releaseNetworks(rec: ContainerRecord): Promise<void> {
+    const ns = rec.NetworkSettings;
+    if (!this.networks || !ns) return;
+    await this.networks.release(rec.Id).catch((e) => log.warn('network release failed', { id: rec.Id, error: errorMessage(e) }));
+    if (ns.ips.length) this.networkEvents(rec, 'disconnect');
+    const networks: Record<string, EndpointSettings> = {};
+    for (const [name, ep] of Object.entries(ns.networks)) networks[name] = stoppedEndpoint(ep, ns.requested[name]);
+    rec.NetworkSettings = { requested: ns.requested, networks, ports: {}, ips: [], extraHosts: [] };
+  }
+
+  /** moby's `network connect`/`disconnect` events as a container joins and leaves its networks. */
+  private networkEvents(rec: ContainerRecord, action: 'connect' | 'disconnect'): void {
+    for (const [name, ep] of Object.entries(rec.NetworkSettings?.networks ?? {})) {
+      let type = 'bridge';
+      try { type = this.networks!.get(ep.NetworkID || name).Driver; } catch { /* removed meanwhile */ }
+      this.events.emit('network', action, ep.NetworkID, { container: rec.Id, name, type });
+    }
   }
 
   private track(rec: ContainerRecord): Live {
@@ -274,8 +339,10 @@ export class ContainerService {
     const cgroupsPath = this.cgroupsPathOf(rec.Id);
     let mounted = false;
     let conmonUp = false;
+    let joined = false;
     l.released = false;
     try {
+      joined = await this.prepareNetworks(rec);
       await mountOverlay({
         layersRoot: this.layout.layersRoot, lowers: rec.Layers.map((c) => `${hexOf(c)}/diff`),
         upper: p.upper, work: p.work, target: p.merged, volatile: Boolean(rec.HostConfig.AutoRemove),
@@ -294,6 +361,11 @@ export class ContainerService {
         leaveStdinOpen: leaveStdinOpen(rec), tmpDir: this.layout.tmp,
       });
       conmonUp = true;
+      // The namespace exists once runc has created the container; it is wired before the process runs.
+      if (joined) {
+        await this.networks!.plumb(rec.Id, started.containerPid);
+        this.networkEvents(rec, 'connect');
+      }
       const [rows, cols] = rec.HostConfig.ConsoleSize ?? [0, 0];
       // Before `runc start`, so the process's first look at its terminal sees the client's size.
       if (rec.Config.Tty && rows > 0 && cols > 0) resizeTerminal(p.bundle, rows, cols);
@@ -318,6 +390,7 @@ export class ContainerService {
         await this.runc.delete(rec.Id).catch(() => {});
       }
       if (mounted) await unmount(p.merged).catch(() => {});
+      if (joined) await this.releaseNetworks(rec);
       removeCgroup(cgroupsPath);
       rmSync(p.bundle, { recursive: true, force: true });
       this.exits.remove(rec.Id);
@@ -490,6 +563,10 @@ export class ContainerService {
   /** Everything a finished run leaves: runc's state, the mount, the cgroup, the bundle. */
   private async releaseRun(rec: ContainerRecord): Promise<void> {
     const p = this.layout.of(rec.Id);
+    if (rec.NetworkSettings?.ips.length || Object.keys(rec.NetworkSettings?.ports ?? {}).length) {
+      await this.releaseNetworks(rec);
+      await this.store.save(rec);
+    }
     await this.runc.delete(rec.Id).catch((e) => log.warn('runc delete failed', { id: rec.Id, error: errorMessage(e) }));
     await unmount(p.merged).catch((e) => log.warn('umount failed', { id: rec.Id, error: errorMessage(e) }));
     removeCgroup(`${this.cfg.cgroupParent}/${rec.Id}`);
@@ -711,6 +788,7 @@ export class ContainerService {
       },
       execIds: [...l.execIds],
       sizeRw: s?.sizeRw, sizeRootFs: s?.sizeRootFs,
+      ...(l.rec.NetworkSettings ? { networks: l.rec.NetworkSettings.networks, ports: l.rec.NetworkSettings.ports } : {}),
     }, version);
   }
 
@@ -721,7 +799,56 @@ export class ContainerService {
     return listContainers(recs, opts, {
       imageLookup: (ref: string) => this.images.store.lookup(ref)?.record.id,
       size: (r: ContainerRecord) => sizes.get(r.Id) ?? { sizeRw: 0, sizeRootFs: 0 },
+      networks: (r: ContainerRecord) => r.NetworkSettings?.networks ?? defaultNetworks(r),
+      ports: (r: ContainerRecord) => portSummaries(r.NetworkSettings?.ports),
     });
+  }
+
+  // ---- networks ----------------------------------------------------------------------------
+
+  /** `docker network connect`: recorded, and wired at once when the container runs. */
+  async connectNetwork(nameOrId: string, network: string, req: EndpointRequest): Promise<{ containerId: string; networkId: string; name: string }> {
+    const l = this.get(nameOrId);
+    if (!this.networks) throw invalidParameter('networking is not enabled');
+    return this.locked(l, async () => {
+      const rec = l.rec;
+      const kind = networkChoice(rec.HostConfig.NetworkMode).kind;
+      if (kind !== 'private') throw invalidParameter(`container cannot be disconnected from host network or connected to host network`);
+      const n = this.networks!.get(network);
+      const running = rec.State.Running ? { pid: rec.State.Pid } : undefined;
+      const ep = await this.networks!.connect(rec.Id, n.Id, req ?? {}, running, { name: rec.Name.slice(1), hostname: rec.Config.Hostname ?? '' });
+      const ns = rec.NetworkSettings ?? { requested: {}, networks: {}, ports: {}, ips: [], extraHosts: [] };
+      ns.requested[n.Name] = req ?? {};
+      ns.networks[n.Name] = running ? ep : stoppedEndpoint(ep, req);
+      if (running && ep.IPAddress) ns.ips = [...ns.ips, ep.IPAddress];
+      rec.NetworkSettings = ns;
+      await this.store.save(rec);
+      return { containerId: rec.Id, networkId: n.Id, name: n.Name };
+    });
+  }
+
+  async disconnectNetwork(nameOrId: string, network: string, force: boolean): Promise<{ containerId: string; networkId: string; name: string }> {
+    const l = this.get(nameOrId);
+    if (!this.networks) throw invalidParameter('networking is not enabled');
+    return this.locked(l, async () => {
+      const rec = l.rec;
+      const n = this.networks!.get(network);
+      await this.networks!.disconnect(rec.Id, n.Id, force);
+      const ns = rec.NetworkSettings;
+      if (ns) {
+        const ip = ns.networks[n.Name]?.IPAddress;
+        delete ns.requested[n.Name];
+        delete ns.networks[n.Name];
+        if (ip) ns.ips = ns.ips.filter((x) => x !== ip);
+      }
+      await this.store.save(rec);
+      return { containerId: rec.Id, networkId: n.Id, name: n.Name };
+    });
+  }
+
+  /** Containers attached (or asking to be) to a network: for network inspect and removal checks. */
+  networkUsers(networkName: string): ContainerRecord[] {
+    return this.all().filter((r) => r.NetworkSettings?.requested[networkName] !== undefined);
   }
 
   // ---- attach ------------------------------------------------------------------------------
@@ -899,6 +1026,7 @@ export class ContainerService {
           rec.State = { ...rec.State, Status: 'exited', Running: false, Paused: false, Pid: 0, ExitCode: exit.code < 0 ? 255 : exit.code, FinishedAt: rfc3339Nano(exit.atNs), OOMKilled: existsSync(`${p.bundle}/oom`) };
           this.events.emit('container', 'die', rec.Id, this.attrs(rec, { exitCode: String(rec.State.ExitCode) }));
         } else if (rec.Monitor && monitorAlive(rec.Monitor.conmonPid, rec.Monitor.conmonStartTime)) {
+          if (rec.NetworkSettings && this.networks) await this.networks.restore(rec.Id, rec.NetworkSettings, true, rec.State.Pid);
           this.exits.watchFor(rec.Id, (e) => void this.onExit(l, e));
           this.startRotator(l);
           continue;
@@ -920,6 +1048,13 @@ export class ContainerService {
         await this.releaseRun(rec);
         l.released = true;
       }
+    }
+    // Endpoints of containers that are not running any more, and rules nobody claimed.
+    if (this.networks) {
+      for (const l of this.live.values()) {
+        if (!l.rec.State.Running && l.rec.NetworkSettings) await this.networks.restore(l.rec.Id, l.rec.NetworkSettings, false);
+      }
+      await this.networks.reconcile();
     }
     // Restart policies at daemon start, in the background as dockerd does.
     const autostart = [...this.live.values()].filter((x) => restartsAtDaemonStart(x.rec));

@@ -1,6 +1,7 @@
 // The container record as berth persists it, and Docker's HostConfig (the fields berth reads).
 // Config and HostConfig are kept in Docker's own shapes so inspect can return them as they are.
 import type { ContainerConfig } from '../image/types.js';
+import type { ContainerNetworkState, EndpointRequest } from '../network/types.js';
 import type { Resources } from '../runtime/spec.js';
 
 export type { Resources };
@@ -110,6 +111,11 @@ export interface ContainerRecord {
   HasBeenManuallyStopped?: boolean;
   /** True between a create request and its completion: a record found so at start is removed. */
   Creating?: boolean;
+  /**
+   * The networks the container joins (what it asked for, by network name) and, while it runs,
+   * the endpoints and published ports it got; kept as Docker keeps them in config.v2.json.
+   */
+  NetworkSettings?: ContainerNetworkState & { requested: Record<string, EndpointRequest> };
 }
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';

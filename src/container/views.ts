@@ -329,6 +329,8 @@ export interface InspectExtra {
   sizeRootFs?: number;
   /** Real endpoints once networking exists; defaults to `defaultNetworks(rec)`. */
   networks?: Record<string, Partial<EndpointSettings>>;
+  /** NetworkSettings.Ports: "80/tcp" → bindings. */
+  ports?: Record<string, Array<{ HostIp: string; HostPort: string }> | null>;
   mounts?: MountPoint[];
   /** HostConfig.CgroupnsMode shown when the record has none: `host` on cgroup v1 (default), `private` on v2. */
   cgroupnsMode?: string;
@@ -534,7 +536,7 @@ export function inspectOf(rec: ContainerRecord, extra: InspectExtra, version: nu
     Bridge: '',
     SandboxID: '',
     SandboxKey: '',
-    Ports: {},
+    Ports: extra.ports ?? {},
     HairpinMode: false,
     LinkLocalIPv6Address: '',
     LinkLocalIPv6PrefixLen: 0,

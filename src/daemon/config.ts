@@ -20,6 +20,17 @@ export interface DaemonConfig {
   seccomp: boolean;
   /** --insecure-registry: CIDRs or host[:port] reached without verified TLS (HTTPS first, then HTTP). */
   insecureRegistries: string[];
+  /** -b/--bridge: the default bridge's device ("none": no bridge networking, loopback only). */
+  bridge: string;
+  bip?: string;
+  fixedCidr?: string;
+  icc: boolean;
+  ipForward: boolean;
+  iptables: boolean;
+  /** --default-address-pool base=CIDR,size=N (repeatable). */
+  defaultAddressPools: Array<{ base: string; size: number }>;
+  /** Hidden, for tests: remove every bridge, veth and rule at exit. */
+  networkTeardown: boolean;
 }
 
 export const DAEMON_USAGE = `Usage:	berthd [OPTIONS]
@@ -27,20 +38,28 @@ export const DAEMON_USAGE = `Usage:	berthd [OPTIONS]
 A self-sufficient runtime for containers, speaking the Docker Engine API.
 
 Options:
+  -b, --bridge string          Name of the default bridge device, or "none" (default "berth0")
+      --bip string             Specify network bridge IP
       --cgroup-parent string   Parent cgroup for all containers (default "/berth")
       --conmon string          Path to the conmon binary (default "/usr/bin/conmon")
       --data-root string   Root directory of persistent berth state (default "/var/lib/berth")
+      --default-address-pool pool-options  Default address pools for node specific local networks
   -D, --debug              Enable debug mode
+      --fixed-cidr string      IPv4 subnet for fixed IPs
       --exec-root string   Root directory for execution state files (default "/run/berth")
   -h, --help               Print usage
+      --icc                    Enable inter-container communication (default true)
       --init-path string   Path to the docker-init binary (default "/usr/bin/tini-static")
       --insecure-registry list  Enable insecure registry communication
+      --ip-forward             Enable net.ipv4.ip_forward (default true)
+      --iptables               Enable addition of iptables rules (default true)
       --log-opt map        Default log driver options for containers (default max-size=10m,max-file=3)
   -H, --host string        Daemon socket to listen on (default "unix:///run/berth/berth.sock")
   -l, --log-level string   Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
   -p, --pidfile string     Path to use for daemon PID file (default "<exec-root>/berthd.pid")
       --runtime string     Path to the OCI runtime binary (default "/usr/sbin/runc")
       --seccomp-profile string  Path to a seccomp profile, or "unconfined"
+      --userland-proxy         Accepted for compatibility: berth publishes ports without a proxy
   -v, --version            Print version information and quit
 `;
 
@@ -63,6 +82,15 @@ export function parseDaemonArgs(argv: string[]): DaemonConfig | 'help' | 'versio
         'log-opt': { type: 'string', multiple: true },
         'seccomp-profile': { type: 'string' },
         'insecure-registry': { type: 'string', multiple: true },
+        bridge: { type: 'string', short: 'b' },
+        bip: { type: 'string' },
+        'fixed-cidr': { type: 'string' },
+        icc: { type: 'string' },
+        'ip-forward': { type: 'string' },
+        iptables: { type: 'string' },
+        'userland-proxy': { type: 'string' },
+        'default-address-pool': { type: 'string', multiple: true },
+        'network-teardown': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -97,7 +125,32 @@ export function parseDaemonArgs(argv: string[]): DaemonConfig | 'help' | 'versio
     logOpts: parseLogOptFlags(v['log-opt'] ?? []),
     seccomp: v['seccomp-profile'] !== 'unconfined',
     insecureRegistries: v['insecure-registry'] ?? [],
+    bridge: v.bridge ?? 'berth0',
+    bip: v.bip,
+    fixedCidr: v['fixed-cidr'],
+    icc: boolFlag('icc', v.icc),
+    ipForward: boolFlag('ip-forward', v['ip-forward']),
+    iptables: boolFlag('iptables', v.iptables),
+    defaultAddressPools: (v['default-address-pool'] ?? []).map(parseAddressPool),
+    networkTeardown: Boolean(v['network-teardown']),
   };
+}
+
+/** dockerd's --flag=true|false booleans (default true). */
+function boolFlag(name: string, v: string | undefined): boolean {
+  if (v === undefined || v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  throw invalidParameter(`invalid boolean value "${v}" for --${name}`);
+}
+
+/** `base=10.10.0.0/16,size=24`. */
+function parseAddressPool(s: string): { base: string; size: number } {
+  const kv = Object.fromEntries(s.split(',').map((p) => p.split('=', 2) as [string, string]));
+  const size = Number(kv.size);
+  if (!kv.base || !/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(kv.base) || !Number.isInteger(size) || size < 1 || size > 32) {
+    throw invalidParameter(`invalid --default-address-pool ${s}: expected base=CIDR,size=N`);
+  }
+  return { base: kv.base, size };
 }
 
 function parseLogOptFlags(opts: string[]): Record<string, string> {

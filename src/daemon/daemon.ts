@@ -18,6 +18,10 @@ import { InsecureRegistries } from '../distribution/endpoints.js';
 import { BlobSources } from '../distribution/blob-sources.js';
 import { containerRoutes } from '../api/routes/containers.js';
 import { buildRoutes } from '../api/routes/build.js';
+import { networkRoutes } from '../api/routes/networks.js';
+import { NetworkManager } from '../network/manager.js';
+import { DnsServer } from '../network/dns-server.js';
+import { hexOf, sha256 } from '../common/digest.js';
 import { Builder } from '../builder/builder.js';
 import { BuildCache } from '../builder/cache.js';
 import { ContainerBuildBackend, pruneBuildImages } from '../container/build-backend.js';
@@ -43,6 +47,8 @@ export class Daemon {
   private health?: HealthMonitor;
   private exits?: ExitWatcher;
   private registry?: { client: RegistryClient; sources: BlobSources };
+  private networks?: NetworkManager;
+  private dns?: DnsServer;
 
   constructor(private readonly cfg: DaemonConfig) {
     this.lock = new DataRootLock(cfg.dataRoot);
@@ -83,6 +89,24 @@ export class Daemon {
     });
     this.containers = containers;
     images.setUsage(containers);
+    let networks: NetworkManager | undefined;
+    if (cfg.bridge !== 'none') {
+      networks = new NetworkManager({
+        root: join(cfg.dataRoot, 'networks'),
+        // Per data root, so test daemons and a system berthd never share a chain.
+        chainTag: hexOf(sha256(cfg.dataRoot)).slice(0, 6),
+        bridgeName: cfg.bridge, bip: cfg.bip, fixedCidr: cfg.fixedCidr,
+        defaultAddressPools: cfg.defaultAddressPools.length ? cfg.defaultAddressPools : undefined,
+        icc: cfg.icc, ipForward: cfg.ipForward, iptables: cfg.iptables, userlandProxy: false,
+      });
+      await networks.init();
+      this.networks = networks;
+      containers.setNetworks(networks);
+      const dns = new DnsServer(networks, {});
+      this.dns = dns;
+      await dns.setListenAddresses(networks.gateways());
+      networks.onGatewaysChanged((ips) => void dns.setListenAddresses(ips));
+    }
     await containers.restore();
     const orphans = await images.collectGarbage();
     if (orphans) log.info('removed unreferenced layers', { count: orphans });
@@ -97,6 +121,7 @@ export class Daemon {
       cgroupParent: cfg.cgroupParent, hostResolvConf, seccomp: cfg.seccomp,
     });
     await buildBackend.init();
+    if (this.networks) buildBackend.setNetworks(this.networks);
     const buildCache = new BuildCache(join(cfg.dataRoot, 'builder', 'cache.json'));
     buildCache.load();
     const builder = new Builder(buildBackend, buildCache);
@@ -118,6 +143,7 @@ export class Daemon {
     imageRoutes(router, images);
     containerRoutes(router, containers, execs);
     containerResourceRoutes(router, containers, runc);
+    if (networks) networkRoutes(router, networks, containers, events);
     buildRoutes(router, {
       builder,
       scratchDir: () => buildBackend.scratchDir(),
@@ -140,6 +166,9 @@ export class Daemon {
     this.health?.stop();
     await this.containers?.shutdown();
     this.exits?.stop();
+    await this.dns?.close();
+    // Tests ask for a full teardown; a real daemon leaves bridges and rules for its containers.
+    if (this.cfg.networkTeardown) await this.networks?.shutdown({ removeAll: true });
     await this.registry?.sources.flush();
     this.registry?.client.close();
     if (this.server?.http.listening) {

@@ -5,6 +5,8 @@ import { before, after } from 'node:test';
 import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { networkLeaks, removeNetworkLeaks } from './network.js';
 import { fileURLToPath } from 'node:url';
 import { request } from 'node:http';
 
@@ -23,6 +25,9 @@ export class TestDaemon {
   logs = '';
   /** Each test daemon puts its containers under its own cgroup, so leak checks are exact. */
   readonly cgroupParent: string;
+  /** Its own default bridge, address pool and firewall chains, so test daemons never meet. */
+  readonly bridge: string;
+  readonly subnetBase: string;
 
   constructor(name = 'bt') {
     this.dir = mkdtempSync(`/tmp/${name}-`);
@@ -30,11 +35,16 @@ export class TestDaemon {
     this.execRoot = join(this.dir, 'exec');
     this.socket = join(this.dir, 'berth.sock');
     this.cgroupParent = `berth-test-${this.dir.split('/').pop()}`;
+    const r = randomBytes(3);
+    this.bridge = `bt${r.toString('hex').slice(0, 5)}`;
+    this.subnetBase = `10.${200 + (r[0]! % 50)}.${r[1]! % 256}`;
     mkdirSync(join(this.dir, 'docker-config'), { recursive: true });
   }
 
   async start(extra: string[] = []): Promise<void> {
-    this.proc = spawn(process.execPath, ['--max-semi-space-size=1', BERTHD, '-H', `unix://${this.socket}`, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--log-level', 'debug', '--cgroup-parent', this.cgroupParent, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = spawn(process.execPath, ['--max-semi-space-size=1', BERTHD, '-H', `unix://${this.socket}`, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--log-level', 'debug', '--cgroup-parent', this.cgroupParent,
+      '--bridge', this.bridge, '--bip', `${this.subnetBase}.1/24`, '--default-address-pool', `base=${this.subnetBase.split('.').slice(0, 2).join('.')}.0.0/16,size=24`,
+      '--network-teardown', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc.stdout!.on('data', (d) => { this.logs += d; });
     this.proc.stderr!.on('data', (d) => { this.logs += d; });
     const deadline = Date.now() + 15_000;
@@ -74,6 +84,7 @@ export class TestDaemon {
     spawnSync('sh', ['-c', `for r in $(ls ${this.execRoot}/runc 2>/dev/null); do runc --root ${this.execRoot}/runc delete --force $r; done`]);
     for (const m of mountsUnder(this.dir).reverse()) spawnSync('umount', ['-l', m]);
     for (const c of cgroupDirs(this.cgroupParent)) spawnSync('sh', ['-c', `find ${c} -depth -type d -exec rmdir {} \\; 2>/dev/null`]);
+    removeNetworkLeaks(this.dataRoot, this.bridge, this.subnetBase.split('.').slice(0, 2).join('.'));
     rmSync(this.dir, { recursive: true, force: true });
   }
 
@@ -92,6 +103,7 @@ export class TestDaemon {
     assert.deepEqual(leaks.conmons, []);
     await this.stop();
     assert.deepEqual(this.leaks().cgroups, []);
+    assert.deepEqual(networkLeaks(this.dataRoot, this.bridge, this.subnetBase.split('.').slice(0, 2).join('.')), { links: [], rules: [] });
   }
 
   /** What this daemon's containers left behind: mounts, conmon processes, cgroup dirs. */

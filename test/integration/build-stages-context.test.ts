@@ -114,6 +114,16 @@ test('builder prune drops the cache and the intermediate images nothing else nee
   assert.doesNotMatch(ok(d.berth(['build', '-t', 'keep:1', dir])), /Using cache/);
 });
 
+test('RUN steps join the default bridge (an address and a default route), or none with --network none', () => {
+  const dir = context('netrun', { Dockerfile: 'FROM busybox\nRUN (ip -4 addr show eth0 | grep inet; ip route | grep default) > /net 2>&1 || echo no-eth0 > /net\n' });
+  ok(d.berth(['build', '--no-cache', '-t', 'netrun:1', dir]));
+  const out = ok(d.berth(['run', '--rm', 'netrun:1', 'cat', '/net']));
+  assert.match(out, new RegExp(`inet ${d.subnetBase.replace(/\./g, '\\.')}\\.`));
+  assert.match(out, /default via /);
+  ok(d.docker(['build', '--no-cache', '--network', 'none', '-t', 'netrun:2', dir]));
+  assert.match(ok(d.berth(['run', '--rm', 'netrun:2', 'cat', '/net'])), /no-eth0/);
+});
+
 test('nothing is left behind', async () => {
   await d.assertNoLeaks();
 });

@@ -178,8 +178,9 @@ describe('the stats endpoint', () => {
     assert.ok(v.cpu_stats.system_cpu_usage > 0);
     assert.deepEqual(v.pids_stats, { current: 1, limit: 10 });
     assert.equal(v.preread, '0001-01-01T00:00:00Z');
-    // Only loopback in its namespace: no networks key, as Docker without endpoints.
-    assert.equal(v.networks, undefined);
+    // On the default bridge: its eth0, counted from the container's own namespace (lo left out).
+    assert.deepEqual(Object.keys(v.networks ?? {}), ['eth0']);
+    assert.equal(typeof v.networks.eth0.rx_bytes, 'number');
     ok(d.berth(['stop', '-t', '0', 'api-st']));
     const zero = JSON.parse((await api('GET', '/v1.47/containers/api-st/stats?stream=0')).body);
     assert.equal(zero.read, '0001-01-01T00:00:00Z');

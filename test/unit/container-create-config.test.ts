@@ -38,7 +38,7 @@ test('network modes before networking: host, none, bridge/default, container:, u
   assert.deepEqual(networkChoice('host'), { kind: 'host' });
   assert.deepEqual(networkChoice(undefined), { kind: 'private', name: 'bridge' });
   assert.deepEqual(networkChoice('container:abc'), { kind: 'container', ref: 'abc' });
-  assert.throws(() => networkChoice('mynet'), (e) => isBerthError(e, 'NotFound') && e.message === 'network mynet not found');
+  assert.deepEqual(networkChoice('mynet'), { kind: 'private', name: 'mynet' });
 });
 
 test('AutoRemove with a restart policy is refused as Docker does', () => {

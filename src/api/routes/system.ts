@@ -1,5 +1,5 @@
 // /_ping, /version, /info, /system/df, and the prune endpoints of objects berth does not have
-// yet (volumes, networks), which answer as an engine with none of them does.
+// yet (volumes), which answer as an engine with none of them does.
 import { invalidParameter } from '../../common/errors.js';
 import { parseFilters } from '../../common/filters.js';
 import { API_VERSION, MIN_API_VERSION } from '../server.js';
@@ -66,11 +66,5 @@ export function systemRoutes(r: Router, backend: SystemBackend): void {
   r.post('/volumes/prune', (c) => {
     parseFilters(c.query.get('filters')).validate(['label', 'label!', 'all']);
     return { VolumesDeleted: [], SpaceReclaimed: 0 };
-  });
-  // No user-defined networks yet (the predefined ones are never pruned): `docker system prune`
-  // asks anyway. Whoever adds networking replaces this with the network service's prune.
-  r.post('/networks/prune', (c) => {
-    parseFilters(c.query.get('filters')).validate(['label', 'label!', 'until']);
-    return { NetworksDeleted: null };
   });
 }
