@@ -2,6 +2,7 @@
 // Every instruction yields an image; its cache key is the parent image and the config the step
 // produces (moby's ImageProber compares the same two), with source content hashes for COPY/ADD.
 import { randomBytes } from 'node:crypto';
+import { cleanAbsPath } from '../common/clean-path.js';
 import { invalidParameter, isBerthError, systemError } from '../common/errors.js';
 import type { BaseImage, BuildBackend, BuildImageConfig, RunConfig, StepLayer, Workspace } from './backend.js';
 import type { BuildCache } from './cache.js';
@@ -329,7 +330,7 @@ export class StageRun {
     const rc = this.runConfig;
     const cur = rc.WorkingDir || '/';
     const next = path.startsWith('/') ? path : `${cur.replace(/\/$/, '')}/${path}`;
-    rc.WorkingDir = cleanPath(next);
+    rc.WorkingDir = cleanAbsPath(next);
     const dir = rc.WorkingDir;
     await this.commitStep([...this.shell(), `#(nop) WORKDIR ${dir}`], async () => {
       const id = randomHex(12);
@@ -469,15 +470,6 @@ function validateSignal(sig: string): void {
   const s = sig.toUpperCase().replace(/^SIG/, '');
   if (SIGNALS.has(s) || /^RTMIN(\+\d+)?$|^RTMAX(-\d+)?$/.test(s)) return;
   throw invalidParameter(`Invalid signal: ${sig}`);
-}
-
-export function cleanPath(p: string): string {
-  const out: string[] = [];
-  for (const part of p.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') out.pop(); else out.push(part);
-  }
-  return '/' + out.join('/');
 }
 
 function short(id: string): string {

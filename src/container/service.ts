@@ -15,13 +15,15 @@ import { reopenLog, resizeTerminal } from '../runtime/conmon-ctl.js';
 import type { ExitWatcher, ExitRecord } from '../runtime/exit-watcher.js';
 import type { Runc } from '../runtime/runc.js';
 import { removeCgroup } from '../runtime/cgroups.js';
-import { buildSpec, specJson, type OciSpec } from '../runtime/spec.js';
+import { buildSpec, specJson, type OciMount as OciMountInput, type OciSpec } from '../runtime/spec.js';
 import { hostRlimits } from '../runtime/host-limits.js';
 import { hostsFile, resolvConf, hostnameFile } from './etc-files.js';
 import { resolveUser, ensureWorkdir } from './user.js';
 import { AttachHub, type AttachClient } from './attach-hub.js';
 import { mergeImageConfig, networkChoice, pathAndArgs, validateHealthcheck, validateHostConfig, type CreateBody, type NetworkChoice } from './create-config.js';
 import { embeddedResolvConf, portSummaries, stoppedEndpoint, type ContainerNetworks } from './networking.js';
+import { mountView, ociMountOf, parseVolumesFrom, registerMountPoints, type ApiMount, type MountPointRecord } from './mounts.js';
+import { chownTree, copyImageContent, type ContainerVolumes } from './volumes.js';
 import type { EndpointRequest, EndpointSettings } from '../network/types.js';
 import { ContainerStore } from './store.js';
 import type { Layout } from './paths.js';
@@ -76,6 +78,7 @@ export class ContainerService {
   private readonly store: ContainerStore;
   private readonly hostHosts: string;
   private networks?: ContainerNetworks;
+  private volumes?: ContainerVolumes;
 
   constructor(
     private readonly layout: Layout,
@@ -90,6 +93,11 @@ export class ContainerService {
     for (const d of [layout.containers, layout.bundles, layout.exits, layout.sockets, layout.runcRoot, layout.tmp]) {
       mkdirSync(d, { recursive: true, mode: 0o711 });
     }
+  }
+
+  /** Named and anonymous volumes; without them -v/--mount volumes are refused. */
+  setVolumes(v: ContainerVolumes): void {
+    this.volumes = v;
   }
 
   /** Bridge and user-defined networks; without them a container gets a loopback-only namespace. */
@@ -199,6 +207,13 @@ export class ContainerService {
       RestartCount: 0, Layers: this.images.store.chainOf(image).slice().reverse(), MountLabel: '', ProcessLabel: '', AppArmorProfile: '',
     };
     if (requested) rec.NetworkSettings = { requested, networks: {}, ports: {}, ips: [], extraHosts: [] };
+    const createdVolumes: string[] = [];
+    try {
+      rec.MountPoints = await this.resolveMountPoints(id, config, hostConfig, createdVolumes);
+    } catch (e) {
+      for (const v of createdVolumes) await this.volumes?.remove(v, true).catch(() => {});
+      throw e;
+    }
     const live = this.track(rec);
     try {
       const p = this.layout.of(id);
@@ -209,6 +224,8 @@ export class ContainerService {
     } catch (e) {
       this.untrack(live);
       await this.store.removeFiles(id).catch(() => {});
+      this.volumes?.dropReferences(id);
+      for (const v of createdVolumes) await this.volumes?.remove(v, true).catch(() => {});
       throw e;
     }
     this.events.emit('container', 'create', id, this.attrs(rec));
@@ -242,6 +259,84 @@ export class ContainerService {
     // The docker CLI names the default network `default`, as NetworkMode does.
     for (const [name, ep] of Object.entries(cfg ?? {})) out[this.networks.get(name === 'default' ? 'bridge' : name).Name] = ep ?? {};
     return out;
+  }
+
+  /**
+   * moby's registerMountPoints: binds checked (a -v source is created, a --mount one must exist),
+   * named volumes looked up or created, anonymous ones created, all recorded as references.
+   */
+  private async resolveMountPoints(id: string, config: ContainerRecord['Config'], hc: HostConfig, created: string[]): Promise<MountPointRecord[]> {
+    const points = registerMountPoints({
+      binds: hc.Binds ?? [],
+      mounts: (hc.Mounts ?? []) as ApiMount[],
+      volumesFrom: (hc.VolumesFrom ?? []).map((spec) => {
+        const { ref, mode } = parseVolumesFrom(spec);
+        return { points: this.get(ref).rec.MountPoints ?? [], mode };
+      }),
+      configVolumes: Object.keys(config.Volumes ?? {}),
+      tmpfs: Object.keys(hc.Tmpfs ?? {}),
+    });
+    for (const mp of points) {
+      if (mp.Type === 'bind') {
+        if (!existsSync(mp.Source)) {
+          if (!mp.CreateSource) throw invalidParameter(`invalid mount config for type "bind": bind source path does not exist: ${mp.Source}`);
+          mkdirSync(mp.Source, { recursive: true, mode: 0o755 });
+        }
+      } else if (mp.Type === 'volume') {
+        if (!this.volumes) throw invalidParameter('volumes are not available');
+        if (mp.Name && mp.Source) continue; // from --volumes-from: already resolved
+        if (mp.Driver && mp.Driver !== 'local') throw invalidParameter(`error while mounting volume '${mp.Destination}': plugin "${mp.Driver}" not found`);
+        let v;
+        if (mp.Name) {
+          v = await this.volumes.getOrCreate({ Name: mp.Name, DriverOpts: mp.VolumeDriverOpts, Labels: mp.VolumeLabels });
+          if (v.created) created.push(v.Name);
+        } else {
+          v = await this.volumes.getOrCreate({ Labels: { 'com.docker.volume.anonymous': '' } });
+          created.push(v.Name);
+          mp.Name = v.Name;
+        }
+        mp.Source = v.Mountpoint;
+      }
+    }
+    this.volumes?.setReferences(id, points.filter((p) => p.Type === 'volume').map((p) => p.Name!));
+    return points;
+  }
+
+  /**
+   * The OCI mounts of a starting container: volumes acquired (a driver-options volume is
+   * mounted now), an empty volume filled once with the image's content at its destination, and
+   * `:U` sources chowned to the container's user.
+   */
+  private async startMounts(rec: ContainerRecord, rootfs: string): Promise<{ mounts: OciMountInput[]; acquired: string[] }> {
+    const mounts: OciMountInput[] = [];
+    const acquired: string[] = [];
+    try {
+      for (const mp of rec.MountPoints ?? []) {
+        if (mp.Type === 'volume' && this.volumes) {
+          mp.Source = await this.volumes.acquire(mp.Name!, rec.Id);
+          acquired.push(mp.Name!);
+          if (mp.CopyData) {
+            if (this.volumes.isEmpty(mp.Name!)) copyImageContent(rootfs, mp.Destination, mp.Source);
+            mp.CopyData = false;
+          }
+        }
+        if (mp.Chown && mp.Type !== 'tmpfs') {
+          const u = resolveUser(rootfs, rec.Config.User ?? '');
+          chownTree(mp.Source, u.uid, u.gid);
+        }
+        mounts.push(ociMountOf(mp));
+      }
+    } catch (e) {
+      for (const n of acquired) await this.volumes?.release(n, rec.Id).catch(() => {});
+      throw e;
+    }
+    return { mounts, acquired };
+  }
+
+  private async releaseMounts(rec: ContainerRecord): Promise<void> {
+    for (const mp of rec.MountPoints ?? []) {
+      if (mp.Type === 'volume' && this.volumes) await this.volumes.release(mp.Name!, rec.Id).catch(() => {});
+    }
   }
 
   /** Joins the container's networks before its process exists: addresses, ports, /etc/hosts, resolv.conf. */
@@ -340,6 +435,7 @@ export class ContainerService {
     let mounted = false;
     let conmonUp = false;
     let joined = false;
+    let mountsTaken = false;
     l.released = false;
     try {
       joined = await this.prepareNetworks(rec);
@@ -348,7 +444,9 @@ export class ContainerService {
         upper: p.upper, work: p.work, target: p.merged, volatile: Boolean(rec.HostConfig.AutoRemove),
       });
       mounted = true;
-      const spec = this.specFor(rec, p.merged, cgroupsPath);
+      const { mounts } = await this.startMounts(rec, p.merged);
+      mountsTaken = true;
+      const spec = this.specFor(rec, p.merged, cgroupsPath, mounts);
       l.spec = spec;
       await mkdir(p.bundle, { recursive: true });
       await writeFile(`${p.bundle}/config.json`, specJson(spec));
@@ -391,6 +489,7 @@ export class ContainerService {
       }
       if (mounted) await unmount(p.merged).catch(() => {});
       if (joined) await this.releaseNetworks(rec);
+      if (mountsTaken) await this.releaseMounts(rec);
       removeCgroup(cgroupsPath);
       rmSync(p.bundle, { recursive: true, force: true });
       this.exits.remove(rec.Id);
@@ -421,7 +520,7 @@ export class ContainerService {
     return err;
   }
 
-  private specFor(rec: ContainerRecord, rootfs: string, cgroupsPath: string): OciSpec {
+  private specFor(rec: ContainerRecord, rootfs: string, cgroupsPath: string, mounts: OciMountInput[] = []): OciSpec {
     const hc = rec.HostConfig;
     const user = resolveUser(rootfs, rec.Config.User ?? '', hc.GroupAdd ?? []);
     const cwd = rec.Config.WorkingDir || '/';
@@ -456,6 +555,7 @@ export class ContainerService {
       // undefined lets the spec builder apply SecurityOpt (seccomp=…) or the default profile.
       seccomp: this.cfg.seccomp ? undefined : null,
       stopSignal: rec.Config.StopSignal,
+      mounts,
     });
   }
 
@@ -563,6 +663,7 @@ export class ContainerService {
   /** Everything a finished run leaves: runc's state, the mount, the cgroup, the bundle. */
   private async releaseRun(rec: ContainerRecord): Promise<void> {
     const p = this.layout.of(rec.Id);
+    await this.releaseMounts(rec);
     if (rec.NetworkSettings?.ips.length || Object.keys(rec.NetworkSettings?.ports ?? {}).length) {
       await this.releaseNetworks(rec);
       await this.store.save(rec);
@@ -711,7 +812,7 @@ export class ContainerService {
   }
 
   /** Removal is logical first (the name and id are free, waiters answered), then physical. */
-  private async removeLocked(l: Live, _opts: { volumes?: boolean }): Promise<void> {
+  private async removeLocked(l: Live, opts: { volumes?: boolean }): Promise<void> {
     const rec = l.rec;
     if (rec.State.Running) throw conflict(`cannot remove container "${rec.Name}": container is running: stop the container before removing or force remove`);
     rec.State.Status = 'removing';
@@ -725,6 +826,13 @@ export class ContainerService {
     rmSync(this.layout.of(rec.Id).record, { force: true });
     if (!l.released) await this.releaseRun(rec);
     await this.store.removeFiles(rec.Id);
+    this.volumes?.dropReferences(rec.Id);
+    // rm -v and --rm take the container's anonymous volumes with it; named ones stay.
+    if (opts.volumes) {
+      for (const mp of rec.MountPoints ?? []) {
+        if (mp.Type === 'volume' && mp.Anonymous) await this.volumes?.remove(mp.Name!, false).catch(() => {});
+      }
+    }
   }
 
   async prune(filters: string | undefined): Promise<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }> {
@@ -789,6 +897,7 @@ export class ContainerService {
       execIds: [...l.execIds],
       sizeRw: s?.sizeRw, sizeRootFs: s?.sizeRootFs,
       ...(l.rec.NetworkSettings ? { networks: l.rec.NetworkSettings.networks, ports: l.rec.NetworkSettings.ports } : {}),
+      mounts: (l.rec.MountPoints ?? []).map(mountView),
     }, version);
   }
 
@@ -801,6 +910,7 @@ export class ContainerService {
       size: (r: ContainerRecord) => sizes.get(r.Id) ?? { sizeRw: 0, sizeRootFs: 0 },
       networks: (r: ContainerRecord) => r.NetworkSettings?.networks ?? defaultNetworks(r),
       ports: (r: ContainerRecord) => portSummaries(r.NetworkSettings?.ports),
+      mounts: (r: ContainerRecord) => (r.MountPoints ?? []).map(mountView),
     });
   }
 
@@ -1013,6 +1123,7 @@ export class ContainerService {
     }
     for (const rec of records) {
       const l = this.track(rec);
+      if (rec.MountPoints?.length) this.volumes?.setReferences(rec.Id, rec.MountPoints.filter((m) => m.Type === 'volume').map((m) => m.Name!));
       const p = this.layout.of(rec.Id);
       if (rec.State.Restarting) {
         // berthd stopped during a restart policy's backoff: nothing runs; the boot rule decides.
@@ -1027,6 +1138,7 @@ export class ContainerService {
           this.events.emit('container', 'die', rec.Id, this.attrs(rec, { exitCode: String(rec.State.ExitCode) }));
         } else if (rec.Monitor && monitorAlive(rec.Monitor.conmonPid, rec.Monitor.conmonStartTime)) {
           if (rec.NetworkSettings && this.networks) await this.networks.restore(rec.Id, rec.NetworkSettings, true, rec.State.Pid);
+          for (const mp of rec.MountPoints ?? []) if (mp.Type === 'volume') await this.volumes?.acquire(mp.Name!, rec.Id).catch(() => {});
           this.exits.watchFor(rec.Id, (e) => void this.onExit(l, e));
           this.startRotator(l);
           continue;

@@ -2,6 +2,7 @@
 // Config and HostConfig are kept in Docker's own shapes so inspect can return them as they are.
 import type { ContainerConfig } from '../image/types.js';
 import type { ContainerNetworkState, EndpointRequest } from '../network/types.js';
+import type { MountPointRecord } from './mounts.js';
 import type { Resources } from '../runtime/spec.js';
 
 export type { Resources };
@@ -116,6 +117,8 @@ export interface ContainerRecord {
    * the endpoints and published ports it got; kept as Docker keeps them in config.v2.json.
    */
   NetworkSettings?: ContainerNetworkState & { requested: Record<string, EndpointRequest> };
+  /** Volumes, binds and tmpfs mounts, resolved at create (moby's MountPoints). */
+  MountPoints?: MountPointRecord[];
 }
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';

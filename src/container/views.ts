@@ -9,6 +9,7 @@
 
 import { humanDuration } from '../common/human-duration.js';
 import type { ContainerRecord, ContainerStatus, HostConfig } from './types.js';
+import type { EndpointSettings } from '../network/types.js';
 
 // ---------------------------------------------------------------------------------------------
 // Time
@@ -126,22 +127,7 @@ export function commandOf(rec: ContainerRecord): string {
 export interface EndpointIPAMConfig { IPv4Address?: string; IPv6Address?: string; LinkLocalIPs?: string[] }
 
 /** network.EndpointSettings as Docker 27 marshals it (every key, nil slices/maps as null). */
-export interface EndpointSettings {
-  IPAMConfig: EndpointIPAMConfig | null;
-  Links: string[] | null;
-  Aliases: string[] | null;
-  MacAddress: string;
-  DriverOpts: Record<string, string> | null;
-  NetworkID: string;
-  EndpointID: string;
-  Gateway: string;
-  IPAddress: string;
-  IPPrefixLen: number;
-  IPv6Gateway: string;
-  GlobalIPv6Address: string;
-  GlobalIPv6PrefixLen: number;
-  DNSNames: string[] | null;
-}
+export type { EndpointSettings };
 
 export function emptyEndpoint(): EndpointSettings {
   return {

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { cacheKey, canonicalJson } from '../../src/builder/cache.js';
 import { goQuote, goQuoteHealthcheck, goQuoteList, goQuoteRune } from '../../src/builder/go-format.js';
 import { globRegExp } from '../../src/builder/copy-step.js';
-import { cleanPath, exposedPortKeys } from '../../src/builder/stage.js';
+import { exposedPortKeys } from '../../src/builder/stage.js';
+import { cleanAbsPath as cleanPath } from '../../src/common/clean-path.js';
 import { OutputSequencer } from '../../src/builder/output.js';
 import { platformArgs } from '../../src/builder/builder.js';
 
