@@ -14,6 +14,7 @@ import { inspectCmd } from './commands/inspect.js';
 import { containerCommands, containerShortcuts, psCmd, rmCmd } from './commands/containers.js';
 import { buildCmd, builderCmd } from './commands/build.js';
 import { networkCommands } from './commands/network.js';
+import { volumeCommands } from './commands/volume.js';
 import { portCmd } from './commands/port.js';
 import { isSpecCommand, parseSpecCommand, renderSpecHelp, versionLess, type ServerFeatures } from './container/spec-command.js';
 import { CLIENT_API_VERSION } from '../client/client.js';
@@ -51,6 +52,7 @@ export const ROOT: Command = {
     { name: 'container', usage: 'COMMAND', description: 'Manage containers', subcommands: [...containerCommands(), portCmd] },
     { name: 'image', usage: 'COMMAND', description: 'Manage images', subcommands: [...imageCommands(), buildCmd] },
     { name: 'network', usage: 'COMMAND', description: 'Manage networks', subcommands: networkCommands() },
+    { name: 'volume', usage: 'COMMAND', description: 'Manage volumes', subcommands: volumeCommands() },
     { name: 'system', usage: 'COMMAND', description: 'Manage berth', subcommands: [dfCmd, eventsCmd, infoCmd, systemPruneCmd] },
     { name: 'registry', usage: 'COMMAND', description: 'Run an OCI distribution registry', subcommands: registryCommands() },
     builderCmd,

@@ -818,6 +818,15 @@ export class ContainerService {
     rec.State.Status = 'removing';
     this.untrack(l);
     l.hub.drainAndClose(2000);
+    // The volumes first, so whoever waits for the removal (`run --rm`) finds them released.
+    this.volumes?.dropReferences(rec.Id);
+    if (!l.released) await this.releaseMounts(rec);
+    // rm -v and --rm take the container's anonymous volumes with it; named ones stay.
+    if (opts.volumes) {
+      for (const mp of rec.MountPoints ?? []) {
+        if (mp.Type === 'volume' && mp.Anonymous) await this.volumes?.remove(mp.Name!, false).catch(() => {});
+      }
+    }
     for (const w of l.removeWaiters.splice(0)) w(rec.State.ExitCode);
     for (const w of l.exitWaiters.splice(0)) w(rec.State.ExitCode);
     this.events.emit('container', 'destroy', rec.Id, this.attrs(rec));
@@ -826,13 +835,6 @@ export class ContainerService {
     rmSync(this.layout.of(rec.Id).record, { force: true });
     if (!l.released) await this.releaseRun(rec);
     await this.store.removeFiles(rec.Id);
-    this.volumes?.dropReferences(rec.Id);
-    // rm -v and --rm take the container's anonymous volumes with it; named ones stay.
-    if (opts.volumes) {
-      for (const mp of rec.MountPoints ?? []) {
-        if (mp.Type === 'volume' && mp.Anonymous) await this.volumes?.remove(mp.Name!, false).catch(() => {});
-      }
-    }
   }
 
   async prune(filters: string | undefined): Promise<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }> {

@@ -19,6 +19,8 @@ import { BlobSources } from '../distribution/blob-sources.js';
 import { containerRoutes } from '../api/routes/containers.js';
 import { buildRoutes } from '../api/routes/build.js';
 import { networkRoutes } from '../api/routes/networks.js';
+import { volumeRoutes } from '../api/routes/volumes.js';
+import { VolumeService } from '../volume/service.js';
 import { NetworkManager } from '../network/manager.js';
 import { DnsServer } from '../network/dns-server.js';
 import { hexOf, sha256 } from '../common/digest.js';
@@ -107,7 +109,12 @@ export class Daemon {
       await dns.setListenAddresses(networks.gateways());
       networks.onGatewaysChanged((ips) => void dns.setListenAddresses(ips));
     }
+    const volumes = new VolumeService({ root: join(cfg.dataRoot, 'volumes'), events });
+    await volumes.init();
+    containers.setVolumes(volumes);
     await containers.restore();
+    // Volumes that running containers took back stay mounted; the rest go.
+    await volumes.unmountUnused();
     const orphans = await images.collectGarbage();
     if (orphans) log.info('removed unreferenced layers', { count: orphans });
     registry.sources.retainOnly(layers.list().map((l) => l.diffId));
@@ -134,7 +141,7 @@ export class Daemon {
       runtimes: { runc: { path: 'runc' } },
       defaultRuntime: 'runc',
       eventListeners: () => events.streamCount,
-      diskUsage: new DiskUsage(images, containers, new SizeCache((id) => layout.of(id).upper, events)),
+      diskUsage: new DiskUsage(images, containers, new SizeCache((id) => layout.of(id).upper, events), volumes),
     });
 
     const router = new Router();
@@ -144,6 +151,7 @@ export class Daemon {
     containerRoutes(router, containers, execs);
     containerResourceRoutes(router, containers, runc);
     if (networks) networkRoutes(router, networks, containers, events);
+    volumeRoutes(router, volumes);
     buildRoutes(router, {
       builder,
       scratchDir: () => buildBackend.scratchDir(),

@@ -156,7 +156,10 @@ export class DiskUsage {
   /** image id → chain ids (ids are content digests, so a chain never changes) */
   private readonly chains = new Map<string, string[]>();
 
-  constructor(private readonly images: ImageService, private readonly containers: ContainerService, private readonly sizes: SizeCache) {}
+  constructor(
+    private readonly images: ImageService, private readonly containers: ContainerService, private readonly sizes: SizeCache,
+    private readonly volumes?: { diskUsage(): Promise<unknown[]> },
+  ) {}
 
   async report(version: number): Promise<DiskUsageReport> {
     const { store, layers } = this.images;
@@ -189,7 +192,8 @@ export class DiskUsage {
     const rw = await this.sizes.sizesRw(recs);
     this.sizes.retain(recs.map((r) => r.Id));
     const containers = summaries.map((c) => withSizes(c, rw.get(c.Id) ?? 0, imageSize.get(c.ImageID) ?? 0));
-    return { LayersSize: layersSize, Images: imageList, Containers: containers, Volumes: [], BuildCache: [] };
+    const volumes = this.volumes ? await this.volumes.diskUsage() : [];
+    return { LayersSize: layersSize, Images: imageList, Containers: containers, Volumes: volumes as DiskUsageReport['Volumes'], BuildCache: [] };
   }
 }
 

@@ -1,7 +1,5 @@
-// /_ping, /version, /info, /system/df, and the prune endpoints of objects berth does not have
-// yet (volumes), which answer as an engine with none of them does.
+// /_ping, /version, /info, /system/df.
 import { invalidParameter } from '../../common/errors.js';
-import { parseFilters } from '../../common/filters.js';
 import { API_VERSION, MIN_API_VERSION } from '../server.js';
 import { HANDLED, type Ctx } from '../http.js';
 import type { Router } from '../router.js';
@@ -60,11 +58,5 @@ export function systemRoutes(r: Router, backend: SystemBackend): void {
     if (types.includes('volume')) out.Volumes = du.Volumes;
     if (types.includes('build-cache')) out.BuildCache = du.BuildCache;
     return out;
-  });
-
-  // No volumes yet: moby's VolumesPrune over an empty set (its filters still checked).
-  r.post('/volumes/prune', (c) => {
-    parseFilters(c.query.get('filters')).validate(['label', 'label!', 'all']);
-    return { VolumesDeleted: [], SpaceReclaimed: 0 };
   });
 }
