@@ -1,5 +1,6 @@
 // `system df`: docker/cli's formatter.DiskUsageContext (cli/command/formatter/disk_usage.go, the
 // API < 1.52 form where the CLI computes totals and reclaimable space from the object lists).
+import { volumeRow } from './volume.js';
 import { familiarName, parseNormalizedNamed } from '../../image/reference.js';
 import type { ImageSummary } from '../../image/views.js';
 import { containerRow, PS_HEADERS, type ContainerSummary } from '../container/ps-format.js';
@@ -145,17 +146,6 @@ export function imageRow(i: ImageSummary, trunc: boolean, now = Date.now()): obj
     Tag: tag,
     UniqueSize: i.Size === -1 || i.SharedSize === -1 ? 'N/A' : humanSize4(i.Size - i.SharedSize),
     VirtualSize: humanSize4(i.Size),
-  });
-}
-
-function volumeRow(v: VolumeUsage): object {
-  const labels = Object.entries(v.Labels ?? {}).map(([k, val]) => `${k}=${val}`).join(',');
-  return goStruct('*formatter.volumeContext', {
-    Availability: 'N/A', Driver: v.Driver, Group: 'N/A', Labels: labels,
-    Links: v.UsageData && v.UsageData.RefCount !== -1 ? String(v.UsageData.RefCount) : 'N/A',
-    Mountpoint: v.Mountpoint, Name: v.Name, Scope: v.Scope ?? '',
-    Size: v.UsageData && v.UsageData.Size !== -1 ? humanSizeWithPrecision(v.UsageData.Size, 3) : 'N/A',
-    Status: 'N/A',
   });
 }
 

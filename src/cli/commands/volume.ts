@@ -95,11 +95,11 @@ export function volumeRow(v: VolumeSummary): object {
     Driver: v.Driver,
     Group: 'N/A',
     Labels: Object.entries(labels).map(([k, val]) => `${k}=${val}`).join(','),
-    Links: v.UsageData ? String(v.UsageData.RefCount) : 'N/A',
+    Links: v.UsageData && v.UsageData.RefCount !== -1 ? String(v.UsageData.RefCount) : 'N/A',
     Mountpoint: v.Mountpoint,
     Name: v.Name,
     Scope: v.Scope ?? '',
-    Size: v.UsageData ? humanSize4(v.UsageData.Size) : 'N/A',
+    Size: v.UsageData && v.UsageData.Size !== -1 ? humanSize4(v.UsageData.Size) : 'N/A',
     Status: 'N/A',
   });
   Object.defineProperty(row, 'Label', { value: (k: string) => labels[k] ?? '', enumerable: false });
