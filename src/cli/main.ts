@@ -15,7 +15,10 @@ import { containerCommands, containerShortcuts, psCmd, rmCmd } from './commands/
 import { buildCmd, builderCmd } from './commands/build.js';
 import { networkCommands } from './commands/network.js';
 import { volumeCommands } from './commands/volume.js';
+import { cpCmd } from './commands/cp.js';
+import { commitCmd, diffCmd, exportCmd } from './commands/diff-commit-export.js';
 import { portCmd } from './commands/port.js';
+import { composeCmd } from './commands/compose.js';
 import { isSpecCommand, parseSpecCommand, renderSpecHelp, versionLess, type ServerFeatures } from './container/spec-command.js';
 import { CLIENT_API_VERSION } from '../client/client.js';
 
@@ -35,6 +38,7 @@ export const ROOT: Command = {
     inspectCmd,
     ...containerShortcuts().map(topLevel),
     shortcut(psCmd),
+    ...[cpCmd, commitCmd, diffCmd, exportCmd].map(topLevel),
     topLevel(rmCmd),
     portCmd,
     shortcut(imagesCmd),
@@ -49,13 +53,14 @@ export const ROOT: Command = {
     pushCmd,
     loginCmd,
     logoutCmd,
-    { name: 'container', usage: 'COMMAND', description: 'Manage containers', subcommands: [...containerCommands(), portCmd] },
+    { name: 'container', usage: 'COMMAND', description: 'Manage containers', subcommands: [...containerCommands(), portCmd, cpCmd, commitCmd, diffCmd, exportCmd] },
     { name: 'image', usage: 'COMMAND', description: 'Manage images', subcommands: [...imageCommands(), buildCmd] },
     { name: 'network', usage: 'COMMAND', description: 'Manage networks', subcommands: networkCommands() },
     { name: 'volume', usage: 'COMMAND', description: 'Manage volumes', subcommands: volumeCommands() },
     { name: 'system', usage: 'COMMAND', description: 'Manage berth', subcommands: [dfCmd, eventsCmd, infoCmd, systemPruneCmd] },
     { name: 'registry', usage: 'COMMAND', description: 'Run an OCI distribution registry', subcommands: registryCommands() },
     builderCmd,
+    composeCmd,
   ],
   flags: [
     { name: 'config', type: 'string', usage: 'Location of client config files', valueName: 'string', default: '/root/.docker' },
