@@ -9,7 +9,7 @@ import {
   chmodSync, closeSync, constants as fsc, fchmodSync, fchownSync, fstatSync, futimesSync, lchownSync,
   linkSync, lutimesSync, mkdirSync, openSync, rmdirSync, symlinkSync, unlinkSync, utimesSync,
 } from 'node:fs';
-import { systemError } from '../common/errors.js';
+import { isBerthError, systemError } from '../common/errors.js';
 import { FileSink } from '../layer/file-sink.js';
 import { mknod, OVERLAY_XATTR_PREFIX, setTarXattr } from '../layer/fsutil.js';
 import { readTar, type TarHeader } from '../layer/tar-reader.js';
@@ -74,7 +74,10 @@ interface PendingFile { sink: FileSink; header: TarHeader; dir: FsDir; base: str
 class Extraction {
   private file?: PendingFile;
   private readonly dirs: Array<{ path: string; atime: number; mtime: number }> = [];
-  /** The last parent directory opened, reused by the next entry in the same directory. */
+  /**
+   * The last parent directory opened, reused by the next entry in the same directory: entries
+   * only change children of their parent, so the parent itself stays what the path names.
+   */
   private cached?: { path: string; dir: FsDir };
 
   constructor(private readonly tree: FsTree, private readonly opts: ExtractOptions) {}
@@ -103,7 +106,6 @@ class Extraction {
     this.dropCache();
     const owner = this.opts.owner === 'none' ? undefined : { uid: 0, gid: 0 };
     const dir = this.tree.openDir(parent, {
-      uid: 0, gid: 0,
       mkdir: (d, name) => {
         try {
           mkdirSync(d.at(name), 0o755);
@@ -118,6 +120,21 @@ class Extraction {
   }
 
   async begin(h: TarHeader, dataSize: number): Promise<void> {
+    try {
+      await this.entry(h, dataSize);
+    } catch (e) {
+      throw this.goError(e, goJoin(this.opts.dest, goClean(h.name)));
+    }
+  }
+
+  /** A Node errno error as Go prints it (`lchown /x: operation not permitted`). */
+  private goError(e: unknown, path: string): unknown {
+    if (e instanceof FsError || isBerthError(e) || !(e instanceof Error) || !errnoOf(e)) return e;
+    const syscall = (e as NodeJS.ErrnoException).syscall ?? 'open';
+    return new FsError(errnoOf(e)!, syscall, this.show(path));
+  }
+
+  private async entry(h: TarHeader, dataSize: number): Promise<void> {
     const { dest } = this.opts;
     if (!HEADER_TYPES.has(h.type)) throw failure(`unhandled tar header type ${h.type.charCodeAt(0)}`);
     const name = goClean(h.name);
@@ -187,6 +204,14 @@ class Extraction {
     const f = this.file;
     if (!f || f.remaining > 0) return;
     this.file = undefined;
+    try {
+      await this.completeFile(f);
+    } catch (e) {
+      throw this.goError(e, f.sink.path);
+    }
+  }
+
+  private async completeFile(f: PendingFile): Promise<void> {
     try {
       await f.sink.flush();
       const h = f.header;
@@ -266,8 +291,6 @@ class Extraction {
     } catch (e) {
       throw new FsError(errnoOf(e) ?? 'EIO', 'symlink', this.show(path));
     }
-    // The symlink is new: a parent we cached may have been reached through a path it now shadows.
-    this.dropCache();
     const owner = this.ownerOf(h);
     if (owner) lchownSync(dir.at(base), owner.uid, owner.gid);
     this.xattrs(dir, base, h);
@@ -342,7 +365,6 @@ class Extraction {
 
   /** os.RemoveAll through descriptors: nothing below a directory is reached through a symlink. */
   private removeAll(dir: FsDir, base: string): void {
-    this.dropCache();
     const st = this.tree.lstat(dir, base);
     if (!st) return;
     if (st.isDirectory() && !this.tree.mountAt(dir.child(base))) {

@@ -82,9 +82,6 @@ export type Stats = BigIntStats;
 
 export const isWhiteout = (st: Stats): boolean => st.isCharacterDevice() && st.rdev === 0n;
 
-/** Names a directory is not allowed to contain as entries. */
-const BAD_NAME = /^(|\.|\.\.)$|\/|\0/;
-
 export class FsTree {
   readonly root: FsDir;
   private readonly mounts = new Map<string, FsMount>();
@@ -154,34 +151,36 @@ export class FsTree {
   }
 
   /**
-   * Opens a regular file for reading, without following a symlink and without blocking on a
-   * FIFO swapped in for it; undefined if what is there now is not a regular file.
+   * Opens a regular file for reading, without following a symlink and without ever opening
+   * anything else (a FIFO would block, a device node swapped in would reach a device): the entry
+   * is pinned with O_PATH, checked, then reopened through its descriptor. Undefined if what is
+   * there now is not a regular file.
    */
   openFileForRead(dir: FsDir, name: string): { fd: number; st: Stats } | undefined {
     const m = this.mounts.get(dir.child(name));
-    let fd: number;
+    let pin: number;
     try {
-      fd = m ? openSync(m.source, fsc.O_RDONLY | fsc.O_NONBLOCK) : openSync(dir.at(name), fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK);
+      pin = m ? openSync(m.source, O_PATH) : openSync(dir.at(name), O_PATH | fsc.O_NOFOLLOW);
     } catch (e) {
-      const code = errnoOf(e);
-      if (code === 'ENOENT' || code === 'ELOOP' || code === 'ENXIO') return undefined;
+      if (errnoOf(e) === 'ENOENT') return undefined;
       throw e;
     }
-    const st = fstatSync(fd, { bigint: true });
-    if (!st.isFile()) {
-      closeSync(fd);
-      return undefined;
+    try {
+      const st = fstatSync(pin, { bigint: true });
+      if (!st.isFile()) return undefined;
+      return { fd: openSync(`/proc/self/fd/${pin}`, fsc.O_RDONLY), st };
+    } finally {
+      closeSync(pin);
     }
-    return { fd, st };
   }
 
   /**
    * Resolves `path` (in the tree; relative paths start at the root) to an open directory,
-   * following every symlink within the confinement. Missing components are created (0755,
-   * owned by `create.uid:gid`) when `create` is given. Errors are FsErrors naming the tree path
-   * that failed: ENOENT, ENOTDIR, ELOOP, or EXDEV for a `beneath` escape.
+   * following every symlink within the confinement. Missing components are made by `create`
+   * when given (and then looked at again). Errors are FsErrors naming the tree path that failed:
+   * ENOENT, ENOTDIR, ELOOP, or EXDEV for a `beneath` escape.
    */
-  openDir(path: string, create?: { uid: number; gid: number; mkdir: (dir: FsDir, name: string) => void }): FsDir {
+  openDir(path: string, create?: { mkdir: (dir: FsDir, name: string) => void }): FsDir {
     const stack: FsDir[] = [this.root];
     const todo = path.split('/').reverse();
     let links = 0;
@@ -214,6 +213,7 @@ export class FsTree {
           if (code !== 'ENOENT' || !create) throw new FsError(code ?? 'EIO', 'lstat', childPath);
         }
         if (!st) {
+          if (++retries > RACE_RETRIES) throw new FsError('ENOENT', 'lstat', childPath);
           create!.mkdir(cur, c);
           todo.push(c); // open what was just made, checking it again
           continue;
@@ -256,9 +256,4 @@ export class FsTree {
     while (stack.length > 1) this.closeDir(stack.pop()!);
     return top;
   }
-}
-
-/** Checks that an entry name from a listing or an archive is a single path component. */
-export function assertComponent(name: string): void {
-  if (BAD_NAME.test(name)) throw new FsError('EINVAL', 'open', name);
 }

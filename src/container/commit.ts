@@ -7,11 +7,14 @@ import { chainIds } from '../common/digest.js';
 import { conflict, notFound } from '../common/errors.js';
 import { nowRfc3339Nano } from '../common/time.js';
 import { applyChanges } from '../image/changes.js';
-import { familiarString, repoTagReference } from '../image/reference.js';
+import { familiarString, repoTagReference, type Reference } from '../image/reference.js';
+import type { Image } from '../image/store.js';
 import type { ImageService } from '../image/service.js';
 import type { ContainerConfig, HistoryEntry, ImageConfig } from '../image/types.js';
+import { getXattr, OPAQUE_XATTR } from '../layer/fsutil.js';
 import { FsTree, type FsDir, type Stats } from './archive-fs.js';
 import type { ContainerFsAccess } from './archive.js';
+import type { ContainerRecord } from './types.js';
 import { tarTree } from './archive-tar.js';
 import { isPlaceholder, LowerView } from './changes.js';
 
@@ -46,51 +49,57 @@ export async function commitContainer(fsa: ContainerFsAccess, images: ImageServi
     // As moby: a container that cannot be paused is committed as it is.
     paused = await fsa.pause(rec.Id).then(() => true, () => false);
   }
-  let id: string;
+  // As moby, the unpause is deferred: it comes after the tag and the commit event.
   try {
-    const { upper, lowers } = fsa.layerDirs(rec.Id);
-    const staged = await images.layers.stage(writableLayerTar(upper, lowers));
-    const empty = staged.diffId === EMPTY_TAR_DIFF_ID;
-    let committed = false;
-    try {
-      const created = nowRfc3339Nano();
-      const history: HistoryEntry = { created };
-      if (req.author) history.author = req.author;
-      const createdBy = (rec.Config.Cmd ?? []).join(' ');
-      if (createdBy) history.created_by = createdBy;
-      if (req.comment) history.comment = req.comment;
-      if (empty) history.empty_layer = true;
-      const diffIds = [...(parent.config.rootfs?.diff_ids ?? [])];
-      if (!empty) diffIds.push(staged.diffId);
-      const image: ImageConfig = {
-        ...(req.comment ? { comment: req.comment } : {}),
-        created,
-        ...(req.author ? { author: req.author } : {}),
-        config,
-        architecture: parent.config.architecture,
-        ...(parent.config.variant ? { variant: parent.config.variant } : {}),
-        os: parent.config.os,
-        rootfs: { type: 'layers', diff_ids: diffIds },
-        history: [...(parent.config.history ?? []), history],
-      };
-      for (const k of ['os.version', 'os.features'] as const) if (parent.config[k] !== undefined) image[k] = parent.config[k];
-      if (empty) {
-        await staged.discard();
-      } else {
-        const chain = chainIds(parent.config.rootfs?.diff_ids ?? []);
-        await staged.commit(chain[chain.length - 1] ?? null);
-      }
-      committed = true;
-      id = (await images.store.create(image, { parent: rec.Image })).record.id;
-    } finally {
-      if (!committed) await staged.discard().catch(() => {});
-    }
+    return await commitPaused(fsa, images, req, rec, config, parent, ref);
   } finally {
     if (paused) await fsa.unpause(rec.Id).catch(() => {});
   }
+}
+
+async function commitPaused(fsa: ContainerFsAccess, images: ImageService, req: CommitRequest, rec: ContainerRecord, config: ContainerConfig,
+  parent: Image, ref: Reference | undefined): Promise<string> {
+  const id = await createImage(fsa, images, req, rec, config, parent);
   if (ref) await images.tagReference(id, ref);
   fsa.events.emit('container', 'commit', rec.Id, fsa.attrs(rec, { comment: req.comment ?? '', imageID: id, imageRef: ref ? familiarString(ref) : '' }));
   return id;
+}
+
+/** image.NewChildImage: the parent's layers plus the writable layer (none if it is empty). */
+async function createImage(fsa: ContainerFsAccess, images: ImageService, req: CommitRequest, rec: ContainerRecord, config: ContainerConfig,
+  parent: Image): Promise<string> {
+  const { upper, lowers } = fsa.layerDirs(rec.Id);
+  const staged = await images.layers.stage(writableLayerTar(upper, lowers));
+  let committed = false;
+  try {
+    const empty = staged.diffId === EMPTY_TAR_DIFF_ID;
+    const created = nowRfc3339Nano();
+    const history: HistoryEntry = { created };
+    if (req.author) history.author = req.author;
+    const createdBy = (rec.Config.Cmd ?? []).join(' ');
+    if (createdBy) history.created_by = createdBy;
+    if (req.comment) history.comment = req.comment;
+    if (empty) history.empty_layer = true;
+    const parentDiffs = parent.config.rootfs?.diff_ids ?? [];
+    const image: ImageConfig = {
+      ...(req.comment ? { comment: req.comment } : {}),
+      created,
+      ...(req.author ? { author: req.author } : {}),
+      config,
+      architecture: parent.config.architecture,
+      ...(parent.config.variant ? { variant: parent.config.variant } : {}),
+      os: parent.config.os,
+      rootfs: { type: 'layers', diff_ids: empty ? [...parentDiffs] : [...parentDiffs, staged.diffId] },
+      history: [...(parent.config.history ?? []), history],
+    };
+    for (const k of ['os.version', 'os.features'] as const) if (parent.config[k] !== undefined) image[k] = parent.config[k];
+    if (empty) await staged.discard();
+    else await staged.commit(chainIds(parentDiffs).pop() ?? null);
+    committed = true;
+    return (await images.store.create(image, { parent: rec.Image })).record.id;
+  } finally {
+    if (!committed) await staged.discard().catch(() => {});
+  }
 }
 
 /**
@@ -148,30 +157,42 @@ export function mergeConfig(user: ContainerConfig, image: ContainerConfig): Cont
 }
 
 /**
- * The writable layer as a layer tar (overlay whiteouts as `.wh.` entries), without the init-layer
- * placeholders runc made. Read through descriptors: a running container cannot steer it.
+ * The writable layer as a layer tar (overlay whiteouts as `.wh.` entries), without what Docker
+ * keeps in a container's init layer: the placeholders runc made for its mount points, and the
+ * directories copied up only to hold them. Read through descriptors: a running container cannot
+ * steer it.
  */
 export function writableLayerTar(upper: string, lowers: readonly string[]): Readable {
   const tree = new FsTree(upper, 'beneath');
   const low = new LowerView(lowers);
-  const skip = (path: string, st: Stats, dir: FsDir, name: string): boolean =>
-    isPlaceholder(path, st, low.lookup(path) !== undefined) && !(st.isDirectory() && hasContent(tree, low, dir, name, path));
+  const skip = (path: string, st: Stats, dir: FsDir, name: string): boolean => skippable(tree, low, dir, name, path, st) !== undefined;
   return tarTree(tree, { dir: tree.root }, { name: '', layer: true, skip }, () => { low.close(); tree.close(); });
 }
 
-/** A placeholder directory holds something of the container's own. */
-function hasContent(tree: FsTree, low: LowerView, dir: FsDir, name: string, path: string): boolean {
+/**
+ * Whether an upper-dir entry is init-layer bookkeeping: undefined if it is the container's own
+ * change, else whether it is (or holds) a placeholder — a directory is bookkeeping when all it
+ * holds is, and it holds at least one placeholder.
+ */
+function skippable(tree: FsTree, low: LowerView, dir: FsDir, name: string, path: string, st: Stats): boolean | undefined {
+  const lower = low.lookup(path)?.st;
+  if (!st.isDirectory()) return isPlaceholder(path, st, lower !== undefined) ? true : undefined;
+  const copiedUp = lower !== undefined && lower.isDirectory() && lower.mode === st.mode && lower.uid === st.uid && lower.gid === st.gid
+    && getXattr(dir.at(name), OPAQUE_XATTR)?.toString() !== 'y';
+  const placeholder = isPlaceholder(path, st, lower !== undefined);
+  if (!copiedUp && !placeholder) return undefined;
+  let holdsPlaceholder = placeholder;
   const d = tree.openChildDir(dir, name);
   try {
     for (const c of tree.readdir(d)) {
-      const st = tree.lstat(d, c);
-      if (!st) continue;
-      const p = d.child(c);
-      if (!isPlaceholder(p, st, low.lookup(p) !== undefined)) return true;
-      if (st.isDirectory() && hasContent(tree, low, d, c, p)) return true;
+      const cst = tree.lstat(d, c);
+      if (!cst) continue;
+      const r = skippable(tree, low, d, c, d.child(c), cst);
+      if (r === undefined) return undefined;
+      holdsPlaceholder ||= r;
     }
-    return false;
   } finally {
     tree.closeDir(d);
   }
+  return holdsPlaceholder ? true : undefined;
 }

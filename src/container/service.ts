@@ -1,6 +1,10 @@
 // Containers: the records, their lifecycle through conmon and runc, and the state machine that
 // keeps both consistent across concurrent requests and daemon restarts.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, rmdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { FsMount } from './archive-fs.js';
+import type { ContainerLayerDirs, RootfsView } from './archive.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { conflict, invalidParameter, isBerthError, notFound, BerthError, errorMessage } from '../common/errors.js';
 import { log } from '../common/log.js';
@@ -1110,12 +1114,67 @@ export class ContainerService {
     return { rec: l.rec, path: this.layout.of(l.rec.Id).log, maxFiles: opts.maxFiles, stopped };
   }
 
+  // ---- files: archive, export, diff, commit (ContainerFsAccess) -------------------------------
+
+  /**
+   * Runs `fn` with the container's root filesystem: the merged mount while it runs, else a
+   * temporary overlay of its layers and upper dir, mounted under the lock (so that no start
+   * mounts the same upper and work dirs meanwhile) and unmounted after.
+   */
+  async withRootfs<T>(nameOrId: string, fn: (view: RootfsView) => Promise<T>): Promise<T> {
+    const l = this.get(nameOrId);
+    const running = () => l.rec.State.Running && !l.rec.State.Restarting;
+    const view = (rootfs: string): RootfsView => ({ rec: l.rec, rootfs, mounts: this.fsMounts(l.rec) });
+    if (running()) return fn(view(this.layout.of(l.rec.Id).merged));
+    return this.locked(l, async () => {
+      const p = this.layout.of(l.rec.Id);
+      if (running()) return fn(view(p.merged));
+      if (l.removed) throw notFound(`No such container: ${nameOrId}`);
+      const target = join(this.layout.tmp, `fs-${l.rec.Id.slice(0, 12)}-${randomBytes(4).toString('hex')}`);
+      await mountOverlay({ layersRoot: this.layout.layersRoot, lowers: l.rec.Layers.map((c) => `${hexOf(c)}/diff`), upper: p.upper, work: p.work, target });
+      try {
+        return await fn(view(target));
+      } finally {
+        await unmount(target).catch((e) => log.warn('umount failed', { target, error: errorMessage(e) }));
+        // rmdir, never a recursive removal: if the unmount failed, that would empty the container.
+        try { rmdirSync(target); } catch { /* still mounted: restore() sweeps it */ }
+      }
+    });
+  }
+
+  /** What the container sees mounted over its rootfs, with host sources: volumes, binds, /etc files. */
+  private fsMounts(rec: ContainerRecord): FsMount[] {
+    const p = this.layout.of(rec.Id);
+    const out: FsMount[] = [];
+    for (const m of rec.MountPoints ?? []) {
+      // tmpfs contents live only in the container's mount namespace.
+      if (m.Type !== 'tmpfs' && m.Source) out.push({ destination: m.Destination, source: m.Source, readOnly: !m.RW });
+    }
+    const taken = new Set(out.map((m) => m.destination));
+    const readOnly = Boolean(rec.HostConfig.ReadonlyRootfs);
+    for (const [destination, source] of [['/etc/resolv.conf', p.resolvConf], ['/etc/hostname', p.hostname], ['/etc/hosts', p.hosts]] as const) {
+      if (!taken.has(destination)) out.push({ destination, source, readOnly });
+    }
+    return out;
+  }
+
+  /** The writable layer and the image's layer dirs (top first), for diff and commit. */
+  layerDirs(nameOrId: string): ContainerLayerDirs {
+    const rec = this.get(nameOrId).rec;
+    return { rec, upper: this.layout.of(rec.Id).upper, lowers: rec.Layers.map((c) => this.images.layers.diffPath(c)) };
+  }
+
   // ---- startup and shutdown -----------------------------------------------------------------
 
   /** Brings every record in line with what conmon and runc say after a (possibly crashed) daemon. */
   async restore(): Promise<void> {
     const { records, orphans } = this.store.loadAll();
     const mounted = mountedUnder(this.layout.containers);
+    // Temporary rootfs mounts of stopped containers (cp, export) that a crash left behind.
+    for (const m of mountedUnder(this.layout.tmp)) if (m.startsWith(`${this.layout.tmp}/fs-`)) await unmount(m).catch(() => {});
+    for (const n of safeReaddir(this.layout.tmp)) {
+      if (n.startsWith('fs-')) try { rmdirSync(join(this.layout.tmp, n)); } catch { /* still busy */ }
+    }
     for (const id of orphans) {
       const p = this.layout.of(id);
       if (mounted.has(p.merged)) await unmount(p.merged).catch(() => {});

@@ -18,6 +18,7 @@ import { InsecureRegistries } from '../distribution/endpoints.js';
 import { BlobSources } from '../distribution/blob-sources.js';
 import { containerRoutes } from '../api/routes/containers.js';
 import { buildRoutes } from '../api/routes/build.js';
+import { containerFileRoutes } from '../api/routes/container-files.js';
 import { networkRoutes } from '../api/routes/networks.js';
 import { volumeRoutes } from '../api/routes/volumes.js';
 import { VolumeService } from '../volume/service.js';
@@ -150,6 +151,7 @@ export class Daemon {
     imageRoutes(router, images);
     containerRoutes(router, containers, execs);
     containerResourceRoutes(router, containers, runc);
+    containerFileRoutes(router, containers, images);
     if (networks) networkRoutes(router, networks, containers, events);
     volumeRoutes(router, volumes);
     buildRoutes(router, {

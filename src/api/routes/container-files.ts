@@ -20,11 +20,15 @@ function boolOr(c: Ctx, key: string, dflt: boolean): boolean {
   return c.query.has(key) ? boolValue(c.query, key) : dflt;
 }
 
-/** Streams a tar as the reply; a failure once bytes went out can only cut the connection. */
+/**
+ * Streams a tar as the reply, leaving the reply open: the route ends it once the rootfs is
+ * unmounted, so a client that has read everything finds nothing mounted any more. A failure
+ * once bytes went out can only cut the connection.
+ */
 async function sendTar(c: Ctx, tar: Readable, headers: Record<string, string> = {}): Promise<void> {
   c.res.writeHead(200, { 'Content-Type': 'application/x-tar', ...headers });
   try {
-    await pipeline(tar, c.res);
+    await pipeline(tar, c.res, { end: false });
   } catch {
     c.res.destroy();
   }
@@ -40,15 +44,23 @@ export function containerFileRoutes(r: Router, containers: ContainerFsAccess, im
 
   r.get('/containers/{id}/archive', async (c) => {
     await archivePath(containers, c.params[0]!, requirePath(c.query.get('path')), (stat, tar) => sendTar(c, tar, { [PATH_STAT_HEADER]: encodePathStat(stat) }));
+    c.res.end();
     return HANDLED;
   });
 
   r.put('/containers/{id}/archive', async (c) => {
     const path = requirePath(c.query.get('path'));
-    await extractToDir(containers, c.params[0]!, path, detachedBody(c), {
-      noOverwriteDirNonDir: boolValue(c.query, 'noOverwriteDirNonDir'),
-      copyUIDGID: boolValue(c.query, 'copyUIDGID'),
-    });
+    const body = detachedBody(c);
+    try {
+      await extractToDir(containers, c.params[0]!, path, body, {
+        noOverwriteDirNonDir: boolValue(c.query, 'noOverwriteDirNonDir'),
+        copyUIDGID: boolValue(c.query, 'copyUIDGID'),
+      });
+    } catch (e) {
+      // The rest of the upload is read and dropped, so the client gets to read the error.
+      body.destroy();
+      throw e;
+    }
     c.res.writeHead(200);
     c.res.end();
     return HANDLED;
@@ -56,6 +68,7 @@ export function containerFileRoutes(r: Router, containers: ContainerFsAccess, im
 
   r.get('/containers/{id}/export', async (c) => {
     await exportContainer(containers, c.params[0]!, (tar) => sendTar(c, tar));
+    c.res.end();
     return HANDLED;
   });
 

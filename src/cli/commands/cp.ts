@@ -128,7 +128,9 @@ async function copyToContainer(ctx: CliContext, cfg: CpConfig): Promise<void> {
     const res = await ctx.client.request('PUT', archivePath(cfg.container), {
       query: { path: resolvedDst, noOverwriteDirNonDir: 'true', copyUIDGID: cfg.copyUIDGID ? 'true' : undefined },
       stream: Readable.from(content, { objectMode: false }),
-      headers: { 'Content-Type': 'application/x-tar' },
+      // Keep-alive, as docker's client: the daemon then reads the rest of an upload it refused,
+      // and its error reaches us instead of a reset connection.
+      headers: { 'Content-Type': 'application/x-tar', Connection: 'keep-alive' },
     });
     await new Promise<void>((resolve) => { res.on('end', resolve).on('close', resolve).resume(); });
   } catch (e) {
