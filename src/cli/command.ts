@@ -33,6 +33,9 @@ export interface Command {
   run?(ctx: CliContext, opts: Opts, args: string[]): Promise<number | void>;
 }
 
+/** docker's --format help for list commands (ls, ps-like tables). */
+export const LIST_FORMAT_USAGE = "Format output using a custom template:\n'table':            Print output in table format with column headers (default)\n'table TEMPLATE':   Print output in table format using the given Go template\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template.\nRefer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates";
+
 export const FILTER_FLAG: FlagDef = { name: 'filter', short: 'f', type: 'stringArray', usage: 'Filter output based on conditions provided', valueName: 'filter' };
 export const FORMAT_FLAG = (usage = `Format output using a custom template:
 'table':            Print output in table format with column headers (default)

@@ -1,7 +1,7 @@
 // The container commands (docker/cli cli/command/container): start, stop, kill, restart, rm, ps,
 // wait, rename, prune, inspect, and the `container` group with create/run/exec/logs.
 import { BAD_FILTER_FORMAT, encodeFilters, parseFilterFlag, Filters } from '../../common/filters.js';
-import type { Command } from '../command.js';
+import { LIST_FORMAT_USAGE, type Command } from '../command.js';
 import { changedSet, type SpecCommand } from '../container/spec-command.js';
 import { containerFormat, containerRow, probeRow, renderPs, type ContainerSummary } from '../container/ps-format.js';
 import { awaitStreamed, EscapeError, streamHijacked } from '../container/stream.js';
@@ -259,7 +259,7 @@ const PS_SPEC: FlagSpec = {
   filter: { type: 'stringArray', short: 'f', typeName: 'filter', usage: 'Filter output based on conditions provided', validate: validateFilter },
   format: {
     type: 'string',
-    usage: "Format output using a custom template:\n'table':            Print output in table format with column headers (default)\n'table TEMPLATE':   Print output in table format using the given Go template\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template.\nRefer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates",
+    usage: LIST_FORMAT_USAGE,
   },
   last: { type: 'int', short: 'n', default: -1, usage: 'Show n last created containers (includes all states)' },
   latest: { type: 'bool', short: 'l', usage: 'Show the latest created container (includes all states)' },

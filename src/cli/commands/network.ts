@@ -1,7 +1,7 @@
 // The network commands (docker/cli cli/command/network, as in docker 28): create, ls, inspect, rm,
 // prune, connect, disconnect — with docker's client-side IPAM consolidation and its error texts.
 import { BAD_FILTER_FORMAT, encodeFilters, parseFilterFlag, Filters } from '../../common/filters.js';
-import type { Command } from '../command.js';
+import { LIST_FORMAT_USAGE, type Command } from '../command.js';
 import { changedSet, type SpecCommand } from '../container/spec-command.js';
 import { StatusError, type CliContext } from '../context.js';
 import { formatList, printInspect } from '../format.js';
@@ -300,7 +300,7 @@ export const networkLsCmd: SpecCommand = {
     filter: { type: 'stringArray', short: 'f', typeName: 'filter', usage: 'Provide filter values (e.g. "driver=bridge")', validate: validateFilter },
     format: {
       type: 'string',
-      usage: "Format output using a custom template:\n'table':            Print output in table format with column headers (default)\n'table TEMPLATE':   Print output in table format using the given Go template\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template.\nRefer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates",
+      usage: LIST_FORMAT_USAGE,
     },
     'no-trunc': { type: 'bool', usage: 'Do not truncate the output' },
     quiet: { type: 'bool', short: 'q', usage: 'Only display network IDs' },

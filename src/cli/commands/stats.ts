@@ -1,6 +1,7 @@
 // `berth stats` (docker/cli cli/command/container/stats.go, stats_helpers.go, formatter_stats.go):
 // one stats stream per container, CPU % and memory computed as docker's CLI computes them, and
 // the table redrawn in place twice a second (or printed once with --no-stream).
+import { LIST_FORMAT_USAGE } from '../command.js';
 import type { IncomingMessage } from 'node:http';
 import type { SpecCommand } from '../container/spec-command.js';
 import { StatusError, type CliContext } from '../context.js';
@@ -275,7 +276,7 @@ export const statsCmd: SpecCommand = {
     all: { type: 'bool', short: 'a', usage: 'Show all containers (default shows just running)' },
     format: {
       type: 'string',
-      usage: "Format output using a custom template:\n'table':            Print output in table format with column headers (default)\n'table TEMPLATE':   Print output in table format using the given Go template\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template.\nRefer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates",
+      usage: LIST_FORMAT_USAGE,
     },
     'no-stream': { type: 'bool', usage: 'Disable streaming stats and only pull the first result' },
     'no-trunc': { type: 'bool', usage: 'Do not truncate output' },

@@ -3,7 +3,7 @@ import { release } from 'node:os';
 import { CLIENT_API_VERSION } from '../../client/client.js';
 import { BAD_FILTER_FORMAT, encodeFilters, parseFilterFlag, Filters } from '../../common/filters.js';
 import { hostArchitecture } from '../../image/types.js';
-import { TEMPLATE_FORMAT_FLAG, type Command } from '../command.js';
+import { TEMPLATE_FORMAT_FLAG, type Command, LIST_FORMAT_USAGE } from '../command.js';
 import { executeTemplate } from '../format.js';
 import { humanSize, humanSize4 } from '../units.js';
 import { errText } from './images.js';
@@ -137,7 +137,7 @@ export const infoCmd: Command = {
 };
 
 
-const FORMAT_USAGE = "Format output using a custom template:\n'table':            Print output in table format with column headers (default)\n'table TEMPLATE':   Print output in table format using the given Go template\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template.\nRefer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates";
+const FORMAT_USAGE = LIST_FORMAT_USAGE;
 
 export const dfCmd: SpecCommand = {
   name: 'df',

@@ -2,7 +2,7 @@
 // prune — with docker's flags, output and error texts. Cluster-volume flags are left out: berth
 // has no swarm, and docker hides them too when its daemon is not a swarm manager.
 import { BAD_FILTER_FORMAT, encodeFilters, parseFilterFlag, Filters } from '../../common/filters.js';
-import type { Command } from '../command.js';
+import { LIST_FORMAT_USAGE, type Command } from '../command.js';
 import type { SpecCommand } from '../container/spec-command.js';
 import { StatusError } from '../context.js';
 import { formatList, printInspect } from '../format.js';
@@ -130,7 +130,7 @@ export const volumeLsCmd: SpecCommand = {
     filter: { type: 'stringArray', short: 'f', typeName: 'filter', usage: 'Provide filter values (e.g. "dangling=true")', validate: validateFilter },
     format: {
       type: 'string',
-      usage: "Format output using a custom template:\n'table':            Print output in table format with column headers (default)\n'table TEMPLATE':   Print output in table format using the given Go template\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template.\nRefer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates",
+      usage: LIST_FORMAT_USAGE,
     },
     quiet: { type: 'bool', short: 'q', usage: 'Only display volume names' },
   },
