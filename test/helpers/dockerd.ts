@@ -49,5 +49,8 @@ export class RefDockerd {
     // dockerd unmounts what it mounted on a clean stop; anything left is unmounted before removal.
     spawnSync('sh', ['-c', `grep -o ' ${this.dir}[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l`]);
     rmSync(this.dir, { recursive: true, force: true });
+    // dockerd's cgroup parent (`docker` in each hierarchy) outlives it; rmdir only removes empty ones,
+    // so a system dockerd's containers, if any, are never touched.
+    spawnSync('sh', ['-c', 'for d in /sys/fs/cgroup/*/docker /sys/fs/cgroup/docker; do [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \\; 2>/dev/null; done; true']);
   }
 }
