@@ -78,6 +78,11 @@ export function boolValue(q: URLSearchParams, key: string): boolean {
   return !(v === '' || v === '0' || v === 'no' || v === 'false' || v === 'none');
 }
 
+/** httputils.BoolValueOrDefault: the default when the parameter is absent. */
+export function boolValueOr(q: URLSearchParams, key: string, dflt: boolean): boolean {
+  return q.has(key) ? boolValue(q, key) : dflt;
+}
+
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const data = JSON.stringify(body) + '\n';
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) });

@@ -12,6 +12,8 @@ import type { BaseImage, BuildBackend, BuildImageConfig, RootView, RunRequest, S
 import { chainIds, hexOf } from '../common/digest.js';
 import { invalidParameter, systemError } from '../common/errors.js';
 import { log } from '../common/log.js';
+import { mountsUnder } from '../common/mountinfo.js';
+import { runCommand } from '../common/command.js';
 import type { ImageService } from '../image/service.js';
 import { parseNormalizedNamed, familiarString } from '../image/reference.js';
 import type { JsonMessage } from '../distribution/progress.js';
@@ -22,6 +24,7 @@ import { mountOverlay, unmount } from '../runtime/overlay.js';
 import { buildSpec, specJson } from '../runtime/spec.js';
 import { hostsFile, hostnameFile, resolvConf } from './etc-files.js';
 import { ensureWorkdir, resolveUser } from './user.js';
+import { INIT_DIRS, INIT_FILES } from './init-layer.js';
 import { embeddedResolvConf, type ContainerNetworks } from './networking.js';
 import type { ContainerNetworkState } from '../network/types.js';
 
@@ -37,8 +40,6 @@ export interface BuildBackendConfig {
 }
 
 /** Docker's init layer: mount points runc would otherwise create in the upper dir. */
-const INIT_DIRS = ['dev', 'dev/pts', 'dev/shm', 'proc', 'sys', 'etc'];
-const INIT_FILES = ['.dockerenv', 'dev/console', 'etc/hosts', 'etc/hostname', 'etc/resolv.conf'];
 
 class OverlayWorkspace implements Workspace {
   constructor(readonly dir: string, readonly root: string, private readonly layers: LayerStore) {}
@@ -73,13 +74,7 @@ export class ContainerBuildBackend implements BuildBackend {
 
   /** Unmounts and removes what a build interrupted by a crash left behind. */
   async init(): Promise<void> {
-    const prefix = this.tmp + '/';
-    let mounts: string[] = [];
-    try {
-      mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '')
-        .map((p) => p.replace(/\\040/g, ' ')).filter((p) => p.startsWith(prefix));
-    } catch { /* no /proc */ }
-    for (const m of mounts.reverse()) await unmount(m).catch((e) => log.warn('stale build mount', { m, err: String(e) }));
+    for (const m of mountsUnder(this.tmp)) await unmount(m).catch((e) => log.warn('stale build mount', { m, err: String(e) }));
     rmSync(this.tmp, { recursive: true, force: true });
     mkdirSync(this.tmp, { recursive: true, mode: 0o700 });
     rmSync(this.initDir, { recursive: true, force: true });
@@ -145,8 +140,8 @@ export class ContainerBuildBackend implements BuildBackend {
     const close = async () => { await unmount(root).catch(() => {}); rmSync(dir, { recursive: true, force: true }); };
     if (lowers.length === 0) return { root, close };
     // An overlay of lower dirs alone is read-only and needs no upper.
-    const code = await runMount(['-t', 'overlay', 'overlay', '-o', `lowerdir=${lowers.join(':')},redirect_dir=off,index=off,metacopy=off`, root], this.cfg.layersRoot);
-    if (code !== 0) {
+    const r = await runCommand('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lowers.join(':')},redirect_dir=off,index=off,metacopy=off`, root], { cwd: this.cfg.layersRoot });
+    if (r.code !== 0) {
       await close();
       throw systemError(`cannot mount the layers of ${image.id}`);
     }
@@ -312,12 +307,4 @@ export async function pruneBuildImages(images: ImageService, layers: LayerStore,
 
 function readHostHosts(): string | undefined {
   try { return readFileSync('/etc/hosts', 'utf8'); } catch { return undefined; }
-}
-
-function runMount(args: string[], cwd: string): Promise<number> {
-  return new Promise((resolve) => {
-    const p = spawn('mount', args, { cwd, stdio: 'ignore' });
-    p.on('error', () => resolve(-1));
-    p.on('close', (c) => resolve(c ?? -1));
-  });
 }

@@ -11,13 +11,14 @@
 // placeholders runc made, in diff and in commit alike.
 import { FsTree, isWhiteout, type FsDir, type Stats } from './archive-fs.js';
 import { getXattr, OPAQUE_XATTR } from '../layer/fsutil.js';
+import { INIT_DIRS, INIT_FILES } from './init-layer.js';
 
 export enum ChangeKind { Modified = 0, Added = 1, Deleted = 2 }
 export interface Change { Path: string; Kind: ChangeKind }
 
 /** Docker's init layer: mount points that are not the container's changes. */
-const PLACEHOLDER_DIRS = new Set(['/dev', '/dev/pts', '/dev/shm', '/proc', '/sys', '/etc']);
-const PLACEHOLDER_FILES = new Set(['/.dockerenv', '/dev/console', '/etc/hosts', '/etc/hostname', '/etc/resolv.conf']);
+const PLACEHOLDER_DIRS = new Set(INIT_DIRS.map((d) => `/${d}`));
+const PLACEHOLDER_FILES = new Set(INIT_FILES.map((f) => `/${f}`));
 
 /**
  * An init-layer mount point that runc created in the upper dir and nothing changed since: an

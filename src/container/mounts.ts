@@ -3,6 +3,7 @@
 // volumes of Config.Volumes (the image's VOLUMEs included), with Docker's parsing and errors.
 import { cleanAbsPath as cleanAbs } from '../common/clean-path.js';
 import { invalidParameter } from '../common/errors.js';
+import type { MountPoint } from './views.js';
 
 /** What the container record keeps per mount point (moby's MountPoint, plus what start needs). */
 export interface MountPointRecord {
@@ -191,11 +192,9 @@ export function ociMountOf(mp: MountPointRecord): { destination: string; type: s
   return { destination: mp.Destination, type: 'bind', source: mp.Source, options: ['rbind', mp.RW ? 'rw' : 'ro', mp.Propagation || 'rprivate'] };
 }
 
-/** Inspect's `Mounts` entry. */
-export function mountView(mp: MountPointRecord): { Type: string; Name?: string; Source: string; Destination: string; Driver?: string; Mode: string; RW: boolean; Propagation: string } {
-  const out: { Type: string; Name?: string; Source: string; Destination: string; Driver?: string; Mode: string; RW: boolean; Propagation: string } = { Type: mp.Type, Source: mp.Source, Destination: mp.Destination, Mode: mp.Mode, RW: mp.RW, Propagation: mp.Propagation };
-  if (mp.Type === 'volume') {
-    return { Type: 'volume', Name: mp.Name, Source: mp.Source, Destination: mp.Destination, Driver: mp.Driver ?? 'local', Mode: mp.Mode, RW: mp.RW, Propagation: mp.Propagation };
-  }
-  return out;
+/** Inspect's `Mounts` entry: Name and Driver for volumes only. */
+export function mountView(mp: MountPointRecord): MountPoint {
+  const out: MountPoint = { Type: mp.Type, Source: mp.Source, Destination: mp.Destination, Mode: mp.Mode, RW: mp.RW, Propagation: mp.Propagation };
+  if (mp.Type !== 'volume') return out;
+  return { Type: 'volume', Name: mp.Name, Source: mp.Source, Destination: mp.Destination, Driver: mp.Driver ?? 'local', Mode: mp.Mode, RW: mp.RW, Propagation: mp.Propagation };
 }

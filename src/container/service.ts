@@ -8,6 +8,7 @@ import type { ContainerLayerDirs, RootfsView } from './archive.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { conflict, invalidParameter, isBerthError, notFound, BerthError, errorMessage } from '../common/errors.js';
 import { log } from '../common/log.js';
+import { mountsUnder } from '../common/mountinfo.js';
 import { nowRfc3339Nano, rfc3339Nano } from '../common/time.js';
 import type { ImageService } from '../image/service.js';
 import { imageSize } from '../image/views.js';
@@ -1292,13 +1293,6 @@ function safeReaddir(dir: string): string[] {
 
 /** Mount points below a directory, from one read of mountinfo. */
 function mountedUnder(dir: string): Set<string> {
-  const out = new Set<string>();
-  try {
-    for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-      const mp = line.split(' ')[4];
-      if (mp?.startsWith(dir + '/')) out.add(mp);
-    }
-  } catch { /* no procfs */ }
-  return out;
+  return new Set(mountsUnder(dir));
 }
 

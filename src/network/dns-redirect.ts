@@ -4,7 +4,7 @@
 // the kernel lets 127.x packets leave through eth0 — with a raw-table rule dropping anything from
 // outside addressed to 127.0.0.0/8, which route_localnet would otherwise let in (CVE-2020-8558).
 // One process: nsenter execs sh, which writes the sysctl and execs iptables-restore.
-import { spawn } from 'node:child_process';
+import { runCommand } from '../common/command.js';
 import { isIPv4 } from 'node:net';
 import { invalidParameter, systemError } from '../common/errors.js';
 
@@ -42,20 +42,8 @@ export async function enableEmbeddedDns(pid: number, targets: DnsRedirectTarget[
   const target = targets.find((t) => isIPv4(t.gateway) && isIPv4(t.containerIp));
   if (!target) throw invalidParameter('embedded DNS needs an IPv4 gateway and container address');
   const script = 'echo 1 > /proc/sys/net/ipv4/conf/all/route_localnet && exec iptables-restore -w 5';
-  const r = await run('nsenter', [`--net=/proc/${pid}/ns/net`, 'sh', '-c', script], embeddedDnsRules(target));
+  const r = await runCommand('nsenter', [`--net=/proc/${pid}/ns/net`, 'sh', '-c', script], { input: embeddedDnsRules(target) });
   if (r.code !== 0) {
     throw systemError(`setting up the embedded DNS redirect failed: ${r.stderr.trim() || `exit status ${r.code}`}`);
   }
-}
-
-function run(file: string, args: string[], input: string): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { stdio: ['pipe', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    child.stdin.on('error', () => {}); // the child may exit before reading (nsenter failing)
-    child.stdin.end(input);
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code: code ?? -1, stderr }));
-  });
 }

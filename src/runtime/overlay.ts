@@ -1,6 +1,6 @@
 // The container's root filesystem: an overlay of the image's layer dirs and its own upper dir.
 import { mkdirSync, rmSync } from 'node:fs';
-import { runChecked, runCommand } from './command.js';
+import { runChecked, runCommand } from '../common/command.js';
 
 export interface OverlayMount {
   /** Directory the lower paths are relative to: `mount` runs there so the option string stays

@@ -1,7 +1,7 @@
 // The OCI runtime's own commands. Each is a Go process start (~10 ms), so callers use them only
 // where conmon cannot help: start, kill, pause/resume, delete, and state during reconciliation.
 import { spawn } from 'node:child_process';
-import { runCommand, type CommandResult } from './command.js';
+import { runCommand, type CommandResult } from '../common/command.js';
 import { conflict, notFound, systemError } from '../common/errors.js';
 
 export interface RuntimeState { status: 'created' | 'running' | 'paused' | 'stopped'; pid: number }

@@ -12,13 +12,8 @@ import { commitContainer } from '../../container/commit.js';
 import type { ContainerConfig } from '../../image/types.js';
 import type { ImageService } from '../../image/service.js';
 import { detachedBody } from '../progress-stream.js';
-import { HANDLED, Status, boolValue, readJson, sendJson, type Ctx } from '../http.js';
+import { HANDLED, Status, boolValue, readJson, sendJson, type Ctx, boolValueOr } from '../http.js';
 import type { Router } from '../router.js';
-
-/** httputils.BoolValueOrDefault: the default when the parameter is absent. */
-function boolOr(c: Ctx, key: string, dflt: boolean): boolean {
-  return c.query.has(key) ? boolValue(c.query, key) : dflt;
-}
 
 /**
  * Streams a tar as the reply, leaving the reply open: the route ends it once the rootfs is
@@ -96,7 +91,7 @@ export function containerFileRoutes(r: Router, containers: ContainerFsAccess, im
       tag: c.query.get('tag') ?? '',
       comment: c.query.get('comment') ?? '',
       author: c.query.get('author') ?? '',
-      pause: boolOr(c, 'pause', true),
+      pause: boolValueOr(c.query, 'pause', true),
       changes: c.query.getAll('changes'),
       config,
     });

@@ -8,15 +8,8 @@ import { top, validatePsArgs } from '../../container/top.js';
 import { containerNetworks, streamStats, type StatsSample } from '../../container/stats.js';
 import { cgroupPids, containerCgroupDirs, hostCpuUsage, machineMemory, readCgroupMetrics } from '../../runtime/cgroup-stats.js';
 import type { Runc } from '../../runtime/runc.js';
-import { HANDLED, readJson, type Ctx } from '../http.js';
+import { HANDLED, boolValueOr, readJson } from '../http.js';
 import type { Router } from '../router.js';
-
-/** httputils.BoolValueOrDefault: the default when the parameter is absent. */
-function boolOr(c: Ctx, key: string, dflt: boolean): boolean {
-  if (!c.query.has(key)) return dflt;
-  const v = (c.query.get(key) ?? '').trim().toLowerCase();
-  return !(v === '' || v === '0' || v === 'no' || v === 'false' || v === 'none');
-}
 
 export function containerResourceRoutes(r: Router, containers: ContainerService, runc: Runc): void {
   r.post('/containers/{id}/update', async (c) => {
@@ -38,8 +31,8 @@ export function containerResourceRoutes(r: Router, containers: ContainerService,
 
   r.get('/containers/{id}/stats', async (c) => {
     const rec = containers.record(c.params[0]!);
-    const stream = boolOr(c, 'stream', true);
-    const oneShot = boolOr(c, 'one-shot', false);
+    const stream = boolValueOr(c.query, 'stream', true);
+    const oneShot = boolValueOr(c.query, 'one-shot', false);
     const ac = new AbortController();
     const sample = (): StatsSample | undefined => {
       try {

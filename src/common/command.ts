@@ -1,12 +1,18 @@
-// Spawning the runtime's helper binaries (runc, mount, umount) and collecting what they say.
+// Spawning the host's helper binaries (runc, mount, ip, iptables-restore, …) and collecting what they say.
 import { spawn, type SpawnOptions } from 'node:child_process';
-import { systemError } from '../common/errors.js';
+import { systemError } from './errors.js';
 
 export interface CommandResult { code: number; signal: NodeJS.Signals | null; stdout: string; stderr: string }
 
-export function runCommand(file: string, args: string[], opts: SpawnOptions = {}): Promise<CommandResult> {
+/** `input`, when given, is written to the child's stdin (which is otherwise closed). */
+export function runCommand(file: string, args: string[], opts: SpawnOptions & { input?: string } = {}): Promise<CommandResult> {
+  const { input, ...spawnOpts } = opts;
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+    const child = spawn(file, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], ...spawnOpts });
+    if (input !== undefined) {
+      child.stdin?.on('error', () => { /* the child exited before reading; its status tells */ });
+      child.stdin?.end(input);
+    }
     let stdout = '';
     let stderr = '';
     child.stdout?.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
