@@ -167,13 +167,8 @@ log "both engines hold $BIG = $IMG_ID"
 # ---------------------------------------------------------------- stats
 declare -A S # S[metric,engine] = space-separated samples
 add() { S[$1,$2]+="$3 "; }
-stat3() { # SAMPLES... -> "median min max"
-  printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { if (!NR) { print "null null null"; exit }
-    m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; print m, a[1], a[NR] }'
-}
 us_to() { awk -v u="$1" -v d="$2" 'BEGIN { printf "%.6f", u / d }'; }
 rate() { awk -v m="$MB" -v u="$1" 'BEGIN { printf "%.3f", m / (u / 1e6) }'; }
-timed() { local t0=${EPOCHREALTIME//./} rc; "$@"; rc=$?; DT=$((${EPOCHREALTIME//./} - t0)); return $rc; }
 
 # ---------------------------------------------------------------- save / load
 log "== save/load, n=$N"
@@ -234,10 +229,6 @@ declare -A UNIT=([image_size_mb]=MB [save_s]=s [save_mb_per_s]=MB/s [load_s]=s [
   [images_ms]=ms [images_format_ms]=ms [images_rows]=rows [tag_api_total_s]=s)
 add image_size_mb berthd "$MB"; add image_size_mb dockerd "$MB"
 DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-fmtv() { # VALUE UNIT
-  awk -v v="$1" -v u="$2" 'BEGIN { if (v == "null") print "–"; else if (u == "s") printf "%.3f", v
-    else if (u == "rows") printf "%d", v; else printf "%.1f", v }'
-}
 {
   echo
   echo "images bench $DATE, $(nproc) cores (loadavg1 $LOAD0 at start, $(cut -d' ' -f1 /proc/loadavg) at end), n=$N save/load, n=$NLS images, $NTAGS tags; $CLI_VER"
@@ -246,24 +237,7 @@ fmtv() { # VALUE UNIT
   echo "| metric | unit | berthd | dockerd | ratio (berth/dockerd) |"
   echo "|---|---|---|---|---|"
 } >"$TMP/table.md" # printed after the JSON is written, so a closed stdout cannot lose the results
-json_m=()
-for m in "${METRICS[@]}"; do
-  row="| $m | ${UNIT[$m]} |" js=
-  declare -A MED=()
-  for e in "${ENG[@]}"; do
-    # shellcheck disable=SC2086
-    read -r med mn mx < <(stat3 ${S[$m,$e]:-})
-    MED[$e]=$med
-    if [[ $med != null && $mn != "$mx" ]]; then row+=" $(fmtv "$med" "${UNIT[$m]}") ($(fmtv "$mn" "${UNIT[$m]}")–$(fmtv "$mx" "${UNIT[$m]}")) |"
-    else row+=" $(fmtv "$med" "${UNIT[$m]}") |"; fi
-    samples=$(printf '%s' "${S[$m,$e]:-}" | awk '{ for (i = 1; i <= NF; i++) printf (i > 1 ? "," : "") "%s", $i }')
-    js+="${js:+, }\"$e\": {\"median\": $med, \"min\": $mn, \"max\": $mx, \"samples\": [$samples]}"
-  done
-  ratio=$(awk -v a="${MED[berthd]}" -v b="${MED[dockerd]}" 'BEGIN { if (a == "null" || b == "null" || b == 0) print "null"; else printf "%.3f", a / b }')
-  row+=" $([[ $ratio == null ]] && echo – || printf '%.2f' "$ratio") |"
-  echo "$row" >>"$TMP/table.md"
-  json_m+=("    \"$m\": {\"unit\": \"${UNIT[$m]}\", $js, \"ratio\": $ratio}")
-done
+metric_rows
 read -r save_b _ < <(stat3 ${S[save_mb_per_s,berthd]})
 read -r load_b _ < <(stat3 ${S[load_mb_per_s,berthd]})
 echo >>"$TMP/table.md"

@@ -71,3 +71,39 @@ remove_dockerd_leftovers() {
   iptables -t nat -F DOCKER 2>/dev/null; iptables -t nat -X DOCKER 2>/dev/null
   return 0
 }
+
+# ---- samples and the side-by-side table (images.sh, registry.sh, system-df.sh)
+
+stat3() { # SAMPLES... -> "median min max"
+  printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { if (!NR) { print "null null null"; exit }
+    m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; print m, a[1], a[NR] }'
+}
+timed() { local t0=${EPOCHREALTIME//./} rc; "$@"; rc=$?; DT=$((${EPOCHREALTIME//./} - t0)); return $rc; }
+fmtv() { # VALUE UNIT
+  awk -v v="$1" -v u="$2" 'BEGIN { if (v == "null") print "–"; else if (u == "s") printf "%.3f", v
+    else if (u == "rows") printf "%d", v; else printf "%.1f", v }'
+}
+
+# metric_rows: a table row per metric of METRICS (units in UNIT, samples in S[metric,engine])
+# appended to $TMP/table.md, and its JSON entry in json_m.
+metric_rows() {
+  json_m=()
+  local m e row js med mn mx samples ratio
+  for m in "${METRICS[@]}"; do
+    row="| $m | ${UNIT[$m]} |" js=
+    local -A MED=()
+    for e in "${ENG[@]}"; do
+      # shellcheck disable=SC2086
+      read -r med mn mx < <(stat3 ${S[$m,$e]:-})
+      MED[$e]=$med
+      if [[ $med != null && $mn != "$mx" ]]; then row+=" $(fmtv "$med" "${UNIT[$m]}") ($(fmtv "$mn" "${UNIT[$m]}")–$(fmtv "$mx" "${UNIT[$m]}")) |"
+      else row+=" $(fmtv "$med" "${UNIT[$m]}") |"; fi
+      samples=$(printf '%s' "${S[$m,$e]:-}" | awk '{ for (i = 1; i <= NF; i++) printf (i > 1 ? "," : "") "%s", $i }')
+      js+="${js:+, }\"$e\": {\"median\": $med, \"min\": $mn, \"max\": $mx, \"samples\": [$samples]}"
+    done
+    ratio=$(awk -v a="${MED[berthd]}" -v b="${MED[dockerd]}" 'BEGIN { if (a == "null" || b == "null" || b == 0) print "null"; else printf "%.3f", a / b }')
+    row+=" $([[ $ratio == null ]] && echo – || printf '%.2f' "$ratio") |"
+    echo "$row" >>"$TMP/table.md"
+    json_m+=("    \"$m\": {\"unit\": \"${UNIT[$m]}\", $js, \"ratio\": $ratio}")
+  done
+}

@@ -186,13 +186,8 @@ registry_start() { # PORT DIR
 # ---------------------------------------------------------------- stats
 declare -A S
 add() { S[$1,$2]+="$3 "; }
-stat3() {
-  printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { if (!NR) { print "null null null"; exit }
-    m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; print m, a[1], a[NR] }'
-}
 us_to() { awk -v u="$1" -v d="$2" 'BEGIN { printf "%.6f", u / d }'; }
 rate() { awk -v m="$MB" -v u="$1" 'BEGIN { printf "%.3f", m / (u / 1e6) }'; }
-timed() { local t0=${EPOCHREALTIME//./} rc; "$@"; rc=$?; DT=$((${EPOCHREALTIME//./} - t0)); return $rc; }
 
 log "== push/pull, n=$N"
 for ((it = 1; it <= N; it++)); do
@@ -228,7 +223,6 @@ METRICS=(image_size_mb push_s push_mb_per_s pull_s pull_mb_per_s push_mount_s)
 declare -A UNIT=([image_size_mb]=MB [push_s]=s [push_mb_per_s]=MB/s [pull_s]=s [pull_mb_per_s]=MB/s [push_mount_s]=s)
 add image_size_mb berthd "$MB"; add image_size_mb dockerd "$MB"
 DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-fmtv() { awk -v v="$1" -v u="$2" 'BEGIN { if (v == "null") print "–"; else if (u == "s") printf "%.3f", v; else printf "%.1f", v }'; }
 {
   echo
   echo "registry bench $DATE, $(nproc) cores (loadavg1 $LOAD0 at start, $(cut -d' ' -f1 /proc/loadavg) at end), n=$N; $CLI_VER; $("$REGISTRY_BIN" --version 2>/dev/null | awk '{print $2, $3}')"
@@ -237,24 +231,7 @@ fmtv() { awk -v v="$1" -v u="$2" 'BEGIN { if (v == "null") print "–"; else if 
   echo "| metric | unit | berthd | dockerd | ratio (berth/dockerd) |"
   echo "|---|---|---|---|---|"
 } >"$TMP/table.md"
-json_m=()
-for m in "${METRICS[@]}"; do
-  row="| $m | ${UNIT[$m]} |" js=
-  declare -A MED=()
-  for e in "${ENG[@]}"; do
-    # shellcheck disable=SC2086
-    read -r med mn mx < <(stat3 ${S[$m,$e]:-})
-    MED[$e]=$med
-    if [[ $med != null && $mn != "$mx" ]]; then row+=" $(fmtv "$med" "${UNIT[$m]}") ($(fmtv "$mn" "${UNIT[$m]}")–$(fmtv "$mx" "${UNIT[$m]}")) |"
-    else row+=" $(fmtv "$med" "${UNIT[$m]}") |"; fi
-    samples=$(printf '%s' "${S[$m,$e]:-}" | awk '{ for (i = 1; i <= NF; i++) printf (i > 1 ? "," : "") "%s", $i }')
-    js+="${js:+, }\"$e\": {\"median\": $med, \"min\": $mn, \"max\": $mx, \"samples\": [$samples]}"
-  done
-  ratio=$(awk -v a="${MED[berthd]}" -v b="${MED[dockerd]}" 'BEGIN { if (a == "null" || b == "null" || b == 0) print "null"; else printf "%.3f", a / b }')
-  row+=" $([[ $ratio == null ]] && echo – || printf '%.2f' "$ratio") |"
-  echo "$row" >>"$TMP/table.md"
-  json_m+=("    \"$m\": {\"unit\": \"${UNIT[$m]}\", $js, \"ratio\": $ratio}")
-done
+metric_rows
 read -r push_b _ < <(stat3 ${S[push_mb_per_s,berthd]})
 read -r pull_b _ < <(stat3 ${S[pull_mb_per_s,berthd]})
 echo >>"$TMP/table.md"

@@ -168,12 +168,7 @@ done
 # ---------------------------------------------------------------- stats
 declare -A S # S[metric,engine] = space-separated samples
 add() { S[$1,$2]+="$3 "; }
-stat3() { # SAMPLES... -> "median min max"
-  printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { if (!NR) { print "null null null"; exit }
-    m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; print m, a[1], a[NR] }'
-}
 us_to() { awk -v u="$1" -v d="$2" 'BEGIN { printf "%.3f", u / d }'; }
-timed() { local t0=${EPOCHREALTIME//./} rc; "$@"; rc=$?; DT=$((${EPOCHREALTIME//./} - t0)); return $rc; }
 
 declare -A ROWS_I ROWS_C
 for e in "${ENG[@]}"; do
@@ -206,7 +201,6 @@ done
 METRICS=(api_first_ms api_ms df_ms df_v_ms images_rows containers_rows)
 declare -A UNIT=([api_first_ms]=ms [api_ms]=ms [df_ms]=ms [df_v_ms]=ms [images_rows]=rows [containers_rows]=rows)
 DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-fmtv() { awk -v v="$1" -v u="$2" 'BEGIN { if (v == "null") print "–"; else if (u == "rows") printf "%d", v; else printf "%.1f", v }'; }
 {
   echo
   echo "system df bench $DATE, $(nproc) cores (loadavg1 $LOAD0 at start, $(cut -d' ' -f1 /proc/loadavg) at end), $NIMG images, $NCTR containers, n=$N CLI / $NAPI API; $CLI_VER"
@@ -215,24 +209,7 @@ fmtv() { awk -v v="$1" -v u="$2" 'BEGIN { if (v == "null") print "–"; else if 
   echo "| metric | unit | berthd | dockerd | ratio (berth/dockerd) |"
   echo "|---|---|---|---|---|"
 } >"$TMP/table.md"
-json_m=()
-for m in "${METRICS[@]}"; do
-  row="| $m | ${UNIT[$m]} |" js=
-  declare -A MED=()
-  for e in "${ENG[@]}"; do
-    # shellcheck disable=SC2086
-    read -r med mn mx < <(stat3 ${S[$m,$e]:-})
-    MED[$e]=$med
-    if [[ $med != null && $mn != "$mx" ]]; then row+=" $(fmtv "$med" "${UNIT[$m]}") ($(fmtv "$mn" "${UNIT[$m]}")–$(fmtv "$mx" "${UNIT[$m]}")) |"
-    else row+=" $(fmtv "$med" "${UNIT[$m]}") |"; fi
-    samples=$(printf '%s' "${S[$m,$e]:-}" | awk '{ for (i = 1; i <= NF; i++) printf (i > 1 ? "," : "") "%s", $i }')
-    js+="${js:+, }\"$e\": {\"median\": $med, \"min\": $mn, \"max\": $mx, \"samples\": [$samples]}"
-  done
-  ratio=$(awk -v a="${MED[berthd]}" -v b="${MED[dockerd]}" 'BEGIN { if (a == "null" || b == "null" || b == 0) print "null"; else printf "%.3f", a / b }')
-  row+=" $([[ $ratio == null ]] && echo – || printf '%.2f' "$ratio") |"
-  echo "$row" >>"$TMP/table.md"
-  json_m+=("    \"$m\": {\"unit\": \"${UNIT[$m]}\", $js, \"ratio\": $ratio}")
-done
+metric_rows
 read -r api_b _ < <(stat3 ${S[api_ms,berthd]})
 read -r df_b _ < <(stat3 ${S[df_ms,berthd]})
 echo >>"$TMP/table.md"
