@@ -119,7 +119,10 @@ test('pack then unpack reproduces the tree, whiteouts, xattrs and hard links', a
     for await (const c of packDirectory(src)) chunks.push(c as Buffer);
     const dst = join(tmp, 'dst');
     await unpackBuffer(Buffer.concat(chunks), dst);
-    const strip = (s: string) => s.split('\n').filter((l) => !/ $/.test(l)).join('\n'); // the root itself is not in the tar
+    // The root itself is not in the tar. Whiteouts share one inode made at unpack time, so their
+    // mtime is not the source's (nor is it on Docker's overlay driver, which mknods them afresh).
+    const strip = (s: string) => s.split('\n').filter((l) => !/ $/.test(l))
+      .map((l) => l.replace(/^(c \S+ \S+ \S+) \d+ /, '$1 - ')).join('\n');
     assert.equal(strip(listing(dst)), strip(listing(src)));
     assert.ok(isWhiteout(join(dst, 'd/wh')));
     assert.equal(getAttributeSync(join(dst, 'd'), 'trusted.overlay.opaque')?.toString(), 'y');
