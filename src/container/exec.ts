@@ -65,6 +65,8 @@ export interface ExecRuntime {
   conmon: string;
   /** Where TTY sessions' conmon directories go. */
   sessionsDir: string;
+  /** The cgroup sessions' conmon processes are moved into, out of berthd's own. */
+  monitorCgroup?: string;
 }
 
 /** Finished sessions are kept this long for `exec inspect`, as Docker keeps them until gc. */
@@ -211,7 +213,7 @@ export class ExecService {
       ex = await startConmonExec({
         conmon: this.rt.conmon, runtime: this.runc.binary, runtimeRoot: this.runc.root, containerId: rec.Id, sessionId: s.id,
         dir, socketDir: this.layout.sockets, processSpec: processFile, tty: Boolean(s.config.Tty),
-        stdin: Boolean(io?.stdin && s.config.AttachStdin), tmpDir: this.layout.tmp,
+        stdin: Boolean(io?.stdin && s.config.AttachStdin), tmpDir: this.layout.tmp, monitorCgroup: this.rt.monitorCgroup,
       });
     } catch (e) {
       finish(startFailureCode(e), false);

@@ -19,7 +19,7 @@ import { AttachConnection } from '../runtime/attach.js';
 import { reopenLog, resizeTerminal } from '../runtime/conmon-ctl.js';
 import type { ExitWatcher, ExitRecord } from '../runtime/exit-watcher.js';
 import type { Runc } from '../runtime/runc.js';
-import { removeCgroup } from '../runtime/cgroups.js';
+import { monitorCgroup, removeCgroup } from '../runtime/cgroups.js';
 import { buildSpec, specJson, type OciMount as OciMountInput, type OciSpec } from '../runtime/spec.js';
 import { hostRlimits } from '../runtime/host-limits.js';
 import { hostsFile, resolvConf, hostnameFile } from './etc-files.js';
@@ -461,7 +461,7 @@ export class ContainerService {
         conmon: this.cfg.conmon, runtime: this.cfg.runtime, runtimeRoot: this.layout.runcRoot, id: rec.Id,
         name: rec.Name.slice(1), bundle: p.bundle, logPath: p.log, exitDir: this.layout.exits, socketDir: this.layout.sockets,
         stdin: Boolean(rec.Config.OpenStdin), tty: Boolean(rec.Config.Tty),
-        leaveStdinOpen: leaveStdinOpen(rec), tmpDir: this.layout.tmp,
+        leaveStdinOpen: leaveStdinOpen(rec), tmpDir: this.layout.tmp, monitorCgroup: monitorCgroup(this.cfg.cgroupParent),
       });
       conmonUp = true;
       // The namespace exists once runc has created the container; it is wired before the process runs.
@@ -1261,6 +1261,7 @@ export class ContainerService {
       l.rotator?.stop();
     }
     await this.store.flushAll();
+    removeCgroup(monitorCgroup(this.cfg.cgroupParent));
     removeCgroup(this.cfg.cgroupParent);
   }
 }

@@ -37,6 +37,7 @@ import { SizeCache } from '../container/size-cache.js';
 import { Layout } from '../container/paths.js';
 import { parseLogOpts } from '../container/logs/rotator.js';
 import { Runc } from '../runtime/runc.js';
+import { monitorCgroup } from '../runtime/cgroups.js';
 import { ExitWatcher } from '../runtime/exit-watcher.js';
 import { readFileSync } from 'node:fs';
 import { DataRootLock } from './lock.js';
@@ -119,7 +120,7 @@ export class Daemon {
     const orphans = await images.collectGarbage();
     if (orphans) log.info('removed unreferenced layers', { count: orphans });
     registry.sources.retainOnly(layers.list().map((l) => l.diffId));
-    const execs = new ExecService(containers, runc, layout, { conmon: cfg.conmon, sessionsDir: layout.execSessions });
+    const execs = new ExecService(containers, runc, layout, { conmon: cfg.conmon, sessionsDir: layout.execSessions, monitorCgroup: monitorCgroup(cfg.cgroupParent) });
     const health = new HealthMonitor(containers, execs, events);
     health.resume(containers.runningIds());
     this.health = health;

@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { systemError } from '../common/errors.js';
 import { AttachConnection } from './attach.js';
+import { joinCgroup } from './cgroups.js';
 import { RuntimeCreateError, readSyncMessages, runcErrorText } from './conmon.js';
 
 export interface ConmonExecOptions {
@@ -26,6 +27,8 @@ export interface ConmonExecOptions {
   stdin: boolean;
   /** Directory for the tty console socket; its path must stay short. */
   tmpDir: string;
+  /** The cgroup conmon is moved into before it forks, as for a container's monitor. */
+  monitorCgroup?: string;
 }
 
 export interface ConmonExec {
@@ -110,6 +113,7 @@ export function startConmonExec(o: ConmonExecOptions): Promise<ConmonExec> {
     child.once('exit', (code) => {
       if (code !== 0) setTimeout(() => fail(systemError(`conmon exited with status ${code}: ${stderr.trim()}`)), 50);
     });
+    if (o.monitorCgroup !== undefined && child.pid) joinCgroup(o.monitorCgroup, child.pid);
     // First write: conmon forks its monitor, which then sets up the attach socket.
     start.write('0');
   });

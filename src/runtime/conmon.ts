@@ -2,8 +2,9 @@
 // the container's stdio, writes the log and the exit code, and serves the attach socket.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { systemError } from '../common/errors.js';
+import { joinCgroup } from './cgroups.js';
 
 export interface ConmonCreateOptions {
   conmon: string;
@@ -21,6 +22,8 @@ export interface ConmonCreateOptions {
   leaveStdinOpen: boolean;
   /** Directory for the tty console socket; its path must stay short. */
   tmpDir: string;
+  /** The cgroup conmon is moved into before it forks (runtime notes §10), e.g. /berth/conmon. */
+  monitorCgroup?: string;
 }
 
 export interface ConmonStarted { containerPid: number; conmonPid: number; conmonStartTime: string }
@@ -59,12 +62,23 @@ export function monitorAlive(pid: number, startTime: string): boolean {
 
 export function startConmon(o: ConmonCreateOptions): Promise<ConmonStarted> {
   return new Promise((resolve, reject) => {
+    const held = o.monitorCgroup !== undefined;
     const child = spawn(o.conmon, conmonArgs(o), {
-      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
-      env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', _OCI_SYNCPIPE: '3', TMPDIR: o.tmpDir },
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe', held ? 'pipe' : 'ignore'],
+      env: {
+        PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', _OCI_SYNCPIPE: '3', TMPDIR: o.tmpDir,
+        ...(held ? { _OCI_STARTPIPE: '4' } : {}),
+      },
       detached: true,
       cwd: o.bundle,
     });
+    if (held) {
+      // conmon blocks on the start pipe before it forks, so the monitor it forks stays in the group.
+      if (child.pid) joinCgroup(o.monitorCgroup!, child.pid);
+      const start = child.stdio[4] as Writable;
+      start.on('error', () => { /* conmon gone: reported through the sync pipe */ });
+      start.end('0');
+    }
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
     const sync = child.stdio[3] as Readable;

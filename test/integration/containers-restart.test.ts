@@ -3,8 +3,8 @@
 // half-created containers are swept, and nothing leaks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, existsSync, readdirSync, readFileSync, rmdirSync, writeFileSync, lstatSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { daemonWithBusybox, ok, hasDockerCli } from '../helpers/daemon.js';
 
 const skip = !hasDockerCli() && 'docker CLI not installed';
@@ -63,4 +63,52 @@ test('SIGKILL of berthd: containers survive, exits are recorded, logs are whole'
   const leaks = d.leaks();
   assert.deepEqual(leaks.mounts, []);
   assert.deepEqual(leaks.conmons, []);
+});
+
+/** A cgroup in every hierarchy but cpuset, as a service manager gives a service (a systemd unit). */
+function unitCgroup(name: string): { dirs: string[]; join(pid: number): void; pids(): number[]; remove(): void } {
+  const dirs = readdirSync('/sys/fs/cgroup').map((h) => join('/sys/fs/cgroup', h))
+    .filter((h) => !h.endsWith('/cpuset') && lstatSync(h).isDirectory() && !lstatSync(h).isSymbolicLink());
+  const v2 = existsSync('/sys/fs/cgroup/cgroup.controllers');
+  const all = v2 ? ['/sys/fs/cgroup'] : dirs;
+  const groups = all.map((h) => join(h, name));
+  for (const g of groups) mkdirSync(g, { recursive: true });
+  return {
+    dirs: groups,
+    join: (pid) => { for (const g of groups) writeFileSync(join(g, 'cgroup.procs'), String(pid)); },
+    pids: () => [...new Set(groups.flatMap((g) => readFileSync(join(g, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number)))],
+    // Whatever is still inside (a monitor that failed to leave) goes back to the root, so the group can go.
+    remove: () => {
+      for (const g of groups) {
+        for (const pid of readFileSync(join(g, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) {
+          try { writeFileSync(join(dirname(g), 'cgroup.procs'), pid); } catch { /* exited */ }
+        }
+        rmdirSync(g);
+      }
+    },
+  };
+}
+
+test('stopping berthd by its cgroup (systemd KillMode=control-group) leaves containers running', { skip }, async () => {
+  const unit = unitCgroup(`${d.cgroupParent}-unit`);
+  try {
+    // berthd runs in its service's cgroup, as under systemd; conmon must not stay in it.
+    unit.join(d.pid!);
+    ok(docker('run', '-d', '--name', 'kept', 'busybox', 'sleep', '60'));
+    const { Pid } = state('kept');
+    // What systemd does on stop: SIGKILL every process in the unit's cgroup.
+    const inUnit = unit.pids();
+    assert.deepEqual(inUnit, [d.pid], 'only berthd itself is in its service cgroup');
+    const exited = d.stop('SIGKILL');
+    for (const pid of inUnit) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+    await exited;
+    await d.start();
+    const st = state('kept');
+    assert.equal(st.Status, 'running');
+    assert.equal(st.Pid, Pid);
+    assert.equal(ok(docker('exec', 'kept', 'echo', 'alive')), 'alive\n');
+    ok(docker('rm', '-f', 'kept'));
+  } finally {
+    unit.remove();
+  }
 });
