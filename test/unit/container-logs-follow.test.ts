@@ -208,7 +208,7 @@ test('until ends a follower at the first later record, or once the clock is past
   const start = Date.now();
   await b.done;
   const took = Date.now() - start;
-  assert.ok(took > 900 && took < 2500, `took ${took} ms`);
+  assert.ok(took > 900 && took < 10_000, `took ${took} ms`); // generous: a loaded machine is slow, never early
   assert.deepEqual(b.got, expected(5, 3));
   conmon.close();
 }));
