@@ -112,6 +112,7 @@ export function validateHostConfig(h: HostConfig): string[] {
     throw invalidParameter("can't create 'AutoRemove' container with restart policy");
   }
   validateRestartPolicy(h.RestartPolicy);
+  validateNamespaceModes(h);
   if ((h.ShmSize ?? 0) < 0) throw invalidParameter('SHM size can not be less than 0');
   for (const path of Object.keys(h.Tmpfs ?? {})) {
     if (!path.startsWith('/')) throw invalidParameter(`invalid mount config for type "tmpfs": invalid mount path: '${path}' mount path must be absolute`);
@@ -125,6 +126,25 @@ export function validateHostConfig(h: HostConfig): string[] {
   return warnings;
 }
 
+/** `container:<name|id>` with a name: moby's validContainer for the namespace modes. */
+const joinsContainer = (mode: string): boolean => mode.startsWith('container:') && mode.length > 'container:'.length;
+
+/** moby's IpcMode/PidMode/UTSMode/CgroupnsMode Valid() checks, with the daemon's messages. */
+export function validateNamespaceModes(h: HostConfig): void {
+  const ipc = h.IpcMode ?? '';
+  if (!['', 'none', 'private', 'shareable', 'host'].includes(ipc) && !joinsContainer(ipc)) throw invalidParameter(`invalid IPC mode: ${ipc}`);
+  const pid = h.PidMode ?? '';
+  if (pid !== '' && pid !== 'host' && !joinsContainer(pid)) throw invalidParameter(`invalid PID mode: ${pid}`);
+  const uts = h.UTSMode ?? '';
+  if (uts !== '' && uts !== 'host') throw invalidParameter(`invalid UTS mode: ${uts}`);
+  const cgroupns = h.CgroupnsMode ?? '';
+  if (!['', 'host', 'private'].includes(cgroupns)) throw invalidParameter(`invalid cgroup namespace mode: ${cgroupns}`);
+}
+
+/** The container a `container:<ref>` mode names, or undefined for any other mode. */
+export function joinedContainer(mode: string | undefined): string | undefined {
+  return mode && joinsContainer(mode) ? mode.slice('container:'.length) : undefined;
+}
 
 /** 6 MiB: moby's floor for a memory limit or reservation, to start a functional container. */
 export const MIN_MEMORY = 6291456;

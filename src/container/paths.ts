@@ -13,6 +13,8 @@ export interface ContainerPaths {
   hostname: string;
   hosts: string;
   resolvConf: string;
+  /** The host-side /dev/shm tmpfs of an IpcMode shareable container, which others can join. */
+  shm: string;
   bundle: string;
 }
 
@@ -49,6 +51,7 @@ export class Layout {
       hostname: join(dir, 'hostname'),
       hosts: join(dir, 'hosts'),
       resolvConf: join(dir, 'resolv.conf'),
+      shm: join(dir, 'mounts', 'shm'),
       bundle: join(this.bundles, id),
     };
   }

@@ -3,10 +3,11 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, rmdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { hostname as osHostname } from 'node:os';
 import type { FsMount } from './archive-fs.js';
 import type { ContainerLayerDirs, RootfsView } from './archive.js';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { conflict, invalidParameter, isBerthError, notFound, BerthError, errorMessage } from '../common/errors.js';
+import { conflict, invalidParameter, isBerthError, notFound, systemError, BerthError, errorMessage } from '../common/errors.js';
 import { log } from '../common/log.js';
 import { mountsUnder } from '../common/mountinfo.js';
 import { nowRfc3339Nano, rfc3339Nano } from '../common/time.js';
@@ -14,18 +15,19 @@ import type { ImageService } from '../image/service.js';
 import { imageSize } from '../image/views.js';
 import { hexOf } from '../common/digest.js';
 import { mountOverlay, unmount } from '../runtime/overlay.js';
+import { mountShm } from '../runtime/shm.js';
 import { startConmon, monitorAlive, RuntimeCreateError } from '../runtime/conmon.js';
 import { AttachConnection } from '../runtime/attach.js';
 import { reopenLog, resizeTerminal } from '../runtime/conmon-ctl.js';
 import type { ExitWatcher, ExitRecord } from '../runtime/exit-watcher.js';
 import type { Runc } from '../runtime/runc.js';
 import { monitorCgroup, removeCgroup } from '../runtime/cgroups.js';
-import { buildSpec, specJson, type OciMount as OciMountInput, type OciSpec } from '../runtime/spec.js';
+import { buildSpec, specJson, type NamespaceModes, type OciMount as OciMountInput, type OciSpec } from '../runtime/spec.js';
 import { hostRlimits } from '../runtime/host-limits.js';
 import { hostsFile, resolvConf, hostnameFile } from './etc-files.js';
 import { resolveUser, ensureWorkdir } from './user.js';
 import { AttachHub, type AttachClient } from './attach-hub.js';
-import { mergeImageConfig, networkChoice, pathAndArgs, validateHealthcheck, validateHostConfig, type CreateBody, type NetworkChoice } from './create-config.js';
+import { joinedContainer, mergeImageConfig, networkChoice, pathAndArgs, validateHealthcheck, validateHostConfig, type CreateBody, type NetworkChoice } from './create-config.js';
 import { embeddedResolvConf, portSummaries, stoppedEndpoint, type ContainerNetworks } from './networking.js';
 import { mountView, ociMountOf, parseVolumesFrom, registerMountPoints, type ApiMount, type MountPointRecord } from './mounts.js';
 import { chownTree, copyImageContent, type ContainerVolumes } from './volumes.js';
@@ -194,7 +196,13 @@ export class ContainerService {
     const config = mergeImageConfig(user, image.config.config);
     const { path, args } = pathAndArgs(config);
     const id = newContainerId();
-    if (!config.Hostname) config.Hostname = id.slice(0, 12);
+    // moby's newContainer: the host's name on the host network; a joined network brings its owner's names.
+    if (net.kind === 'container') {
+      const owner = this.get(net.ref).rec.Config;
+      config.Hostname = owner.Hostname;
+      config.Domainname = owner.Domainname;
+    }
+    if (!config.Hostname) config.Hostname = net.kind === 'host' ? osHostname() : id.slice(0, 12);
     config.Image = user.Image;
 
     let fullName: string;
@@ -449,6 +457,7 @@ export class ContainerService {
         upper: p.upper, work: p.work, target: p.merged, volatile: Boolean(rec.HostConfig.AutoRemove),
       });
       mounted = true;
+      if (rec.HostConfig.IpcMode === 'shareable') await mountShm(p.shm, rec.HostConfig.ShmSize);
       const { mounts } = await this.startMounts(rec, p.merged);
       mountsTaken = true;
       const spec = this.specFor(rec, p.merged, cgroupsPath, mounts);
@@ -493,6 +502,7 @@ export class ContainerService {
         await this.runc.delete(rec.Id).catch(() => {});
       }
       if (mounted) await unmount(p.merged).catch(() => {});
+      if (rec.HostConfig.IpcMode === 'shareable') await unmount(p.shm).catch(() => {});
       if (joined) await this.releaseNetworks(rec);
       if (mountsTaken) await this.releaseMounts(rec);
       removeCgroup(cgroupsPath);
@@ -540,6 +550,7 @@ export class ContainerService {
     const argv = [rec.Path, ...rec.Args];
     const p = this.layout.of(rec.Id);
     const init = hc.Init === true;
+    const { namespaces, shm } = this.namespaceModes(rec);
     return buildSpec({
       id: rec.Id,
       args: init ? ['/sbin/docker-init', '--', ...argv] : argv,
@@ -561,7 +572,52 @@ export class ContainerService {
       seccomp: this.cfg.seccomp ? undefined : null,
       stopSignal: rec.Config.StopSignal,
       mounts,
+      namespaces,
+      shm,
     });
+  }
+
+  /**
+   * HostConfig's PidMode, IpcMode, UTSMode and CgroupnsMode as namespaces to share or join, and
+   * where /dev/shm comes from (moby's WithNamespaces and setupIpcDirs, with their errors).
+   */
+  private namespaceModes(rec: ContainerRecord): { namespaces: NamespaceModes; shm?: 'none' | { source: string } } {
+    const hc = rec.HostConfig;
+    const namespaces: NamespaceModes = {};
+    const pidDonor = joinedContainer(hc.PidMode);
+    if (hc.PidMode === 'host') namespaces.pid = 'host';
+    else if (pidDonor !== undefined) namespaces.pid = { path: `/proc/${this.runningDonor(pidDonor).State.Pid}/ns/pid` };
+    if (hc.UTSMode === 'host') namespaces.uts = 'host';
+    if (hc.CgroupnsMode === 'host' || hc.CgroupnsMode === 'private') namespaces.cgroup = hc.CgroupnsMode;
+    const ipcDonor = joinedContainer(hc.IpcMode);
+    let shm: 'none' | { source: string } | undefined;
+    if (hc.IpcMode === 'none') shm = 'none';
+    else if (hc.IpcMode === 'shareable') shm = { source: this.layout.of(rec.Id).shm };
+    else if (hc.IpcMode === 'host') {
+      if (!existsSync('/dev/shm')) throw systemError('/dev/shm is not mounted, but must be for --ipc=host');
+      namespaces.ipc = 'host';
+      shm = { source: '/dev/shm' };
+    } else if (ipcDonor !== undefined) {
+      const donor = this.runningDonor(ipcDonor);
+      if (donor.HostConfig.IpcMode === 'host') shm = { source: '/dev/shm' };
+      else if (donor.HostConfig.IpcMode === 'shareable') shm = { source: this.layout.of(donor.Id).shm };
+      else throw invalidParameter(`container ${ipcDonor}: non-shareable IPC (hint: use IpcMode:shareable for the donor container)`);
+      namespaces.ipc = { path: `/proc/${donor.State.Pid}/ns/ipc` };
+    }
+    return { namespaces, shm };
+  }
+
+  /** A container whose PID or IPC namespace is joined: it must exist and run (moby's getPIDContainer). */
+  private runningDonor(ref: string): ContainerRecord {
+    let donor: ContainerRecord;
+    try {
+      donor = this.get(ref).rec;
+    } catch (e) {
+      throw e instanceof BerthError ? invalidParameter(e.message) : e;
+    }
+    if (!donor.State.Running) throw conflict(`container ${ref} is not running`);
+    if (donor.State.Restarting) throw conflict(`Container ${donor.Id} is restarting, wait until the container is running`);
+    return donor;
   }
 
   private startRotator(l: Live): void {
@@ -675,6 +731,7 @@ export class ContainerService {
     }
     await this.runc.delete(rec.Id).catch((e) => log.warn('runc delete failed', { id: rec.Id, error: errorMessage(e) }));
     await unmount(p.merged).catch((e) => log.warn('umount failed', { id: rec.Id, error: errorMessage(e) }));
+    if (rec.HostConfig.IpcMode === 'shareable') await unmount(p.shm).catch((e) => log.warn('umount failed', { id: rec.Id, error: errorMessage(e) }));
     removeCgroup(`${this.cfg.cgroupParent}/${rec.Id}`);
     rmSync(p.bundle, { recursive: true, force: true });
     rmSync(`${this.layout.sockets}/${rec.Id}`, { force: true });
@@ -1179,6 +1236,7 @@ export class ContainerService {
     for (const id of orphans) {
       const p = this.layout.of(id);
       if (mounted.has(p.merged)) await unmount(p.merged).catch(() => {});
+      if (mounted.has(p.shm)) await unmount(p.shm).catch(() => {});
       await this.runc.delete(id, true).catch(() => {});
       rmSync(p.bundle, { recursive: true, force: true });
       await this.store.removeFiles(id).catch(() => {});

@@ -95,6 +95,20 @@ export interface SpecInput {
   stopSignal?: string;
   /** Further mounts (binds, volumes), ordered with the etc files and tmpfs mounts by depth. */
   mounts?: OciMount[];
+  /** PID, IPC, UTS and cgroup namespaces other than a new one each (HostConfig's modes, resolved). */
+  namespaces?: NamespaceModes;
+  /** /dev/shm: a tmpfs of the container's own (default), none (IpcMode none), or a host directory bound. */
+  shm?: 'none' | { source: string };
+}
+
+/** `host` shares the host's namespace; a path joins another container's (/proc/<pid>/ns/<type>). */
+export type NamespaceShare = 'host' | { path: string };
+export interface NamespaceModes {
+  pid?: NamespaceShare;
+  ipc?: NamespaceShare;
+  uts?: 'host';
+  /** Unset: the host's default (private on cgroup v2, host on v1), as Docker's default-cgroupns-mode. */
+  cgroup?: 'host' | 'private';
 }
 
 export interface OciMount { destination: string; type: string; source: string; options?: string[] }
@@ -144,7 +158,7 @@ export interface OciSpec {
   ociVersion: string;
   process: OciProcess;
   root: { path: string; readonly: boolean };
-  hostname: string;
+  hostname?: string;
   mounts: OciMount[];
   annotations?: Record<string, string>;
   linux: OciLinux; // last: specJson relies on it
@@ -291,7 +305,7 @@ function sysctlsOf(input: SpecInput): Record<string, string> | undefined {
   const own = input.networkMode === 'none' || input.networkMode === 'private';
   if (!own && !input.domainname && !user) return undefined;
   const out: Record<string, string> = {};
-  if (input.domainname) out['kernel.domainname'] = input.domainname;
+  if (input.domainname && input.namespaces?.uts !== 'host') out['kernel.domainname'] = input.domainname;
   if (own) {
     // Docker's defaults in a network namespace of the container's own: ports below 1024 and
     // ICMP echo sockets without capabilities.
@@ -386,11 +400,9 @@ function mountsOf(input: SpecInput): OciMount[] {
   // Array.prototype.sort is stable, as Go's insertion sort is for Docker's few mounts).
   user.sort((a, b) => depth(a.destination) - depth(b.destination));
 
-  const shmSize = hc.ShmSize && hc.ShmSize > 0 ? hc.ShmSize : SHM_DEFAULT_SIZE;
-  const defaults = [
-    PROC, DEV, DEVPTS, hc.Privileged ? SYS_RW : SYS_RO, hc.Privileged ? CGROUP_RW : CGROUP_RO, MQUEUE,
-    shmSize === SHM_DEFAULT_SIZE ? SHM_DEFAULT : m('/dev/shm', 'tmpfs', 'shm', ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shmSize}`]),
-  ];
+  const defaults = [PROC, DEV, DEVPTS, hc.Privileged ? SYS_RW : SYS_RO, hc.Privileged ? CGROUP_RW : CGROUP_RO, MQUEUE];
+  const shm = shmMount(input);
+  if (shm) defaults.push(shm);
   const userDev = taken.has('/dev');
   const out: OciMount[] = [];
   for (const d of defaults) {
@@ -400,6 +412,15 @@ function mountsOf(input: SpecInput): OciMount[] {
   if (input.initPath) out.push({ destination: '/sbin/docker-init', type: 'bind', source: input.initPath, options: ['bind', 'ro'] });
   for (const x of user) out.push(x);
   return out;
+}
+
+/** Docker's /dev/shm: its own tmpfs of ShmSize, a bind of a shared one (ipc host or container:), or none. */
+function shmMount(input: SpecInput): OciMount | undefined {
+  if (input.shm === 'none') return undefined;
+  if (input.shm) return { destination: '/dev/shm', type: 'bind', source: input.shm.source, options: ['rbind', 'rprivate'] };
+  const hc = input.hostConfig;
+  const shmSize = hc.ShmSize && hc.ShmSize > 0 ? hc.ShmSize : SHM_DEFAULT_SIZE;
+  return shmSize === SHM_DEFAULT_SIZE ? SHM_DEFAULT : m('/dev/shm', 'tmpfs', 'shm', ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shmSize}`]);
 }
 
 // ---- linux ----
@@ -602,12 +623,17 @@ export function updateResourcesOf(hc: SpecHostConfig): Omit<OciResources, 'devic
   return r;
 }
 
-function namespacesOf(net: NetworkMode): Array<{ type: string; path?: string }> {
+function namespacesOf(net: NetworkMode, modes: NamespaceModes = {}): Array<{ type: string; path?: string }> {
   const ns: Array<{ type: string; path?: string }> = [{ type: 'mount' }];
   if (typeof net === 'object') ns.push({ type: 'network', path: net.netnsPath });
   else if (net !== 'host') ns.push({ type: 'network' });
-  ns.push({ type: 'uts' }, { type: 'pid' }, { type: 'ipc' });
-  if (cgroupV2()) ns.push({ type: 'cgroup' });
+  if (modes.uts !== 'host') ns.push({ type: 'uts' });
+  for (const type of ['pid', 'ipc'] as const) {
+    const share = modes[type];
+    if (share === 'host') continue;
+    ns.push(share ? { type, path: share.path } : { type });
+  }
+  if (modes.cgroup === 'private' || (modes.cgroup === undefined && cgroupV2())) ns.push({ type: 'cgroup' });
   return ns;
 }
 
@@ -649,7 +675,7 @@ export function buildSpec(input: SpecInput): OciSpec {
     ...(dev.devices.length ? { devices: dev.devices } : {}),
     resources: { ...resourcesOf(hc), devices: dev.rules as OciDeviceRule[] },
     cgroupsPath: input.cgroupsPath,
-    namespaces: namespacesOf(input.networkMode),
+    namespaces: namespacesOf(input.networkMode, input.namespaces),
     maskedPaths: hc.Privileged ? [] : ((hc.MaskedPaths ?? DEFAULT_MASKED_PATHS) as string[]),
     readonlyPaths: hc.Privileged ? [] : ((hc.ReadonlyPaths ?? DEFAULT_READONLY_PATHS) as string[]),
   };
@@ -670,7 +696,8 @@ export function buildSpec(input: SpecInput): OciSpec {
       oomScoreAdj: hc.OomScoreAdj ?? 0,
     },
     root: { path: input.rootfsPath, readonly: !!hc.ReadonlyRootfs },
-    hostname: input.hostname,
+    // In the host's UTS namespace runc would set the host's name (Docker leaves it out).
+    ...(input.namespaces?.uts === 'host' ? {} : { hostname: input.hostname }),
     mounts: mountsOf(input),
     // runc ignores annotations; the stop signal is kept where containerd keeps it.
     ...(input.stopSignal ? { annotations: { 'org.opencontainers.image.stopSignal': input.stopSignal } } : {}),

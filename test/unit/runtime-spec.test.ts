@@ -209,6 +209,21 @@ describe('buildSpec: options', () => {
     assert.equal(c.linux.sysctl, undefined);
   });
 
+  it('shares or joins the PID, IPC, UTS and cgroup namespaces as the modes say', () => {
+    const types = (sp: ReturnType<typeof buildSpec>) => sp.linux.namespaces.map((n) => (n.path ? `${n.type}=${n.path}` : n.type));
+    const host = buildSpec(input({ namespaces: { pid: 'host', ipc: 'host', uts: 'host', cgroup: 'host' }, shm: { source: '/dev/shm' }, domainname: 'example.org' }));
+    assert.deepEqual(types(host), ['mount', 'network']);
+    assert.equal(host.hostname, undefined, 'runc would rename the host');
+    assert.equal(host.linux.sysctl?.['kernel.domainname'], undefined);
+    assert.deepEqual(host.mounts.find((m) => m.destination === '/dev/shm'), { destination: '/dev/shm', type: 'bind', source: '/dev/shm', options: ['rbind', 'rprivate'] });
+    const joined = buildSpec(input({ namespaces: { pid: { path: '/proc/7/ns/pid' }, ipc: { path: '/proc/7/ns/ipc' }, cgroup: 'private' } }));
+    assert.deepEqual(types(joined), ['mount', 'network', 'uts', 'pid=/proc/7/ns/pid', 'ipc=/proc/7/ns/ipc', 'cgroup']);
+    assert.equal(joined.hostname, 'aaaaaaaaaaaa');
+    const none = buildSpec(input({ shm: 'none' }));
+    assert.equal(none.mounts.find((m) => m.destination === '/dev/shm'), undefined);
+    assert.deepEqual(types(none).slice(0, 5), ['mount', 'network', 'uts', 'pid', 'ipc']);
+  });
+
   it('puts the resources that are set in linux.resources', () => {
     const r = buildSpec(input({}, { Memory: 67108864, MemorySwap: 134217728, PidsLimit: 50, CpuShares: 512, NanoCpus: 1.5e9, BlkioWeight: 300 })).linux.resources;
     assert.deepEqual(r.memory, { limit: 67108864, swap: 134217728 });
