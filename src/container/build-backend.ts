@@ -159,7 +159,7 @@ export class ContainerBuildBackend implements BuildBackend {
     const net = req.networkMode === 'host' || req.networkMode === 'none' || !this.networks ? undefined : await this.joinNetwork(req, hostname);
     const networkMode = net ? { netnsPath: `/proc/${net.holder.pid}/ns/net` } : req.networkMode === 'host' ? 'host' : req.networkMode === 'none' ? 'none' : 'private';
     const simpleMode = typeof networkMode === 'string' ? networkMode : 'bridge';
-    writeFileSync(join(bundle, 'hosts'), hostsFile({ hostname, extraHosts: req.extraHosts, networkMode: simpleMode, hostHosts: readHostHosts(), ips: net?.state.ips }));
+    writeFileSync(join(bundle, 'hosts'), hostsFile({ hostname, extraHosts: req.extraHosts, networkMode: simpleMode, hostHosts: readHostHosts(), ips: net?.state.ips, hostGateway: this.networks?.hostGateway() }));
     writeFileSync(join(bundle, 'hostname'), hostnameFile(hostname));
     writeFileSync(join(bundle, 'resolv.conf'), net?.state.nameserver
       ? embeddedResolvConf(this.cfg.hostResolvConf, {})

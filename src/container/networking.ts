@@ -12,6 +12,8 @@ export interface ContainerNetworks {
   reconcile(): Promise<void>;
   connect(containerId: string, networkIdOrName: string, req: EndpointRequest, running: { pid: number } | undefined, info: { name: string; hostname: string }): Promise<EndpointSettings>;
   disconnect(containerId: string, networkIdOrName: string, force: boolean): Promise<void>;
+  /** The default bridge's gateway address, which `host-gateway` in --add-host names. */
+  hostGateway(): string | undefined;
 }
 
 /** The endpoint as a stopped container shows it: the network and what was asked, no address. */

@@ -7,7 +7,7 @@ import { hostname as osHostname } from 'node:os';
 import type { FsMount } from './archive-fs.js';
 import type { ContainerLayerDirs, RootfsView } from './archive.js';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { conflict, invalidParameter, isBerthError, notFound, systemError, BerthError, errorMessage } from '../common/errors.js';
+import { conflict, invalidParameter, isBerthError, notFound, notImplemented, systemError, BerthError, errorMessage } from '../common/errors.js';
 import { log } from '../common/log.js';
 import { mountsUnder } from '../common/mountinfo.js';
 import { nowRfc3339Nano, rfc3339Nano } from '../common/time.js';
@@ -188,10 +188,12 @@ export class ContainerService {
     const requested = this.requestedEndpoints(net, nc?.EndpointsConfig as Record<string, EndpointRequest> | undefined);
     // Bad log options are refused here rather than at start.
     parseLogOpts(hostConfig.LogConfig?.Config ?? {}, { maxSize: this.cfg.logMaxSize, maxFiles: this.cfg.logMaxFiles });
-    if (hostConfig.LogConfig?.Type && !['json-file', 'k8s-file', 'local'].includes(hostConfig.LogConfig.Type)) {
+    if (hostConfig.LogConfig?.Type && !['json-file', 'k8s-file', 'local', 'none'].includes(hostConfig.LogConfig.Type)) {
       throw invalidParameter(`logging driver "${hostConfig.LogConfig.Type}" is not supported by berth`);
     }
-    hostConfig.LogConfig = { Type: 'json-file', Config: hostConfig.LogConfig?.Config ?? {} };
+    hostConfig.LogConfig = hostConfig.LogConfig?.Type === 'none'
+      ? { Type: 'none', Config: {} }
+      : { Type: 'json-file', Config: hostConfig.LogConfig?.Config ?? {} };
 
     const config = mergeImageConfig(user, image.config.config);
     const { path, args } = pathAndArgs(config);
@@ -366,7 +368,7 @@ export class ContainerService {
     rec.NetworkSettings = { ...state, requested: ns.requested };
     const p = this.layout.of(rec.Id);
     const extra = [...(hc.ExtraHosts ?? []), ...state.extraHosts.map((e) => `${e.names.join(' ')}:${e.ip}`)];
-    await writeFile(p.hosts, hostsFile({ hostname: rec.Config.Hostname ?? '', domainname: rec.Config.Domainname ?? '', extraHosts: extra, ips: state.ips, networkMode: 'bridge' }));
+    await writeFile(p.hosts, hostsFile({ hostname: rec.Config.Hostname ?? '', domainname: rec.Config.Domainname ?? '', extraHosts: extra, ips: state.ips, networkMode: 'bridge', hostGateway: this.networks.hostGateway() }));
     await writeFile(p.resolvConf, state.nameserver
       ? embeddedResolvConf(this.cfg.hostResolvConf, { dnsSearch: hc.DnsSearch ?? [], dnsOptions: hc.DnsOptions ?? [] })
       : resolvConf(this.cfg.hostResolvConf, { dns: hc.Dns ?? [], dnsSearch: hc.DnsSearch ?? [], dnsOptions: hc.DnsOptions ?? [], networkMode: 'bridge' }));
@@ -416,7 +418,7 @@ export class ContainerService {
     await writeFile(p.hostname, hostnameFile(rec.Config.Hostname ?? ''));
     await writeFile(p.hosts, mode === 'host' && !(h.ExtraHosts?.length)
       ? this.hostHosts
-      : hostsFile({ hostname: rec.Config.Hostname ?? '', domainname: rec.Config.Domainname ?? '', extraHosts: h.ExtraHosts ?? [], networkMode: mode }));
+      : hostsFile({ hostname: rec.Config.Hostname ?? '', domainname: rec.Config.Domainname ?? '', extraHosts: h.ExtraHosts ?? [], networkMode: mode, hostGateway: this.networks?.hostGateway() }));
     await writeFile(p.resolvConf, resolvConf(this.cfg.hostResolvConf, { dns: h.Dns ?? [], dnsSearch: h.DnsSearch ?? [], dnsOptions: h.DnsOptions ?? [], networkMode: mode }));
   }
 
@@ -468,7 +470,7 @@ export class ContainerService {
       this.exits.remove(rec.Id);
       const started = await startConmon({
         conmon: this.cfg.conmon, runtime: this.cfg.runtime, runtimeRoot: this.layout.runcRoot, id: rec.Id,
-        name: rec.Name.slice(1), bundle: p.bundle, logPath: p.log, exitDir: this.layout.exits, socketDir: this.layout.sockets,
+        name: rec.Name.slice(1), bundle: p.bundle, logPath: logsDiscarded(rec) ? undefined : p.log, exitDir: this.layout.exits, socketDir: this.layout.sockets,
         stdin: Boolean(rec.Config.OpenStdin), tty: Boolean(rec.Config.Tty),
         leaveStdinOpen: leaveStdinOpen(rec), tmpDir: this.layout.tmp, monitorCgroup: monitorCgroup(this.cfg.cgroupParent),
       });
@@ -621,6 +623,7 @@ export class ContainerService {
   }
 
   private startRotator(l: Live): void {
+    if (logsDiscarded(l.rec)) return;
     const opts = parseLogOpts(l.rec.HostConfig.LogConfig?.Config ?? {}, { maxSize: this.cfg.logMaxSize, maxFiles: this.cfg.logMaxFiles });
     if (!(opts.maxSize > 0)) return;
     const bundle = this.layout.of(l.rec.Id).bundle;
@@ -1167,6 +1170,7 @@ export class ContainerService {
 
   logFiles(nameOrId: string): { rec: ContainerRecord; path: string; maxFiles: number; stopped: Promise<void> | undefined } {
     const l = this.get(nameOrId);
+    if (logsDiscarded(l.rec)) throw notImplemented('configured logging driver does not support reading');
     const opts = parseLogOpts(l.rec.HostConfig.LogConfig?.Config ?? {}, { maxSize: this.cfg.logMaxSize, maxFiles: this.cfg.logMaxFiles });
     const stopped = l.rec.State.Running ? this.nextExit(l).then(() => undefined) : undefined;
     return { rec: l.rec, path: this.layout.of(l.rec.Id).log, maxFiles: opts.maxFiles, stopped };
@@ -1322,6 +1326,11 @@ export class ContainerService {
     removeCgroup(monitorCgroup(this.cfg.cgroupParent));
     removeCgroup(this.cfg.cgroupParent);
   }
+}
+
+/** The `none` logging driver: output reaches attached clients only. */
+function logsDiscarded(rec: ContainerRecord): boolean {
+  return rec.HostConfig.LogConfig?.Type === 'none';
 }
 
 /**

@@ -502,7 +502,7 @@ export function inspectOf(rec: ContainerRecord, extra: InspectExtra, version: nu
     ResolvConfPath: p.resolvConf,
     HostnamePath: p.hostname,
     HostsPath: p.hosts,
-    LogPath: p.log,
+    LogPath: rec.HostConfig.LogConfig?.Type === 'none' ? '' : p.log,
     Name: rec.Name,
     RestartCount: rec.RestartCount ?? 0,
     Driver: 'overlay2',

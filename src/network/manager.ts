@@ -291,6 +291,11 @@ export class NetworkManager {
     return (this.endpoints.dnsSettings(clientIp)?.dnsOptions ?? []).some((o) => o.startsWith('ndots:'));
   }
 
+  /** What `host-gateway` in --add-host stands for: the default bridge's address, as moby's HostGatewayIP. */
+  hostGateway(): string | undefined {
+    return this.registry.all().find((n) => nameOf(n) === 'bridge')?.stored.v4?.gateway;
+  }
+
   /** Gateway addresses of the user-defined bridge networks: where the DNS server listens. */
   gateways(): string[] {
     return this.registry.all().filter((n) => driverOf(n) === 'bridge' && isUserDefined(n) && n.stored.v4).map((n) => n.stored.v4!.gateway);

@@ -13,7 +13,8 @@ export interface ConmonCreateOptions {
   id: string;
   name: string;
   bundle: string;
-  logPath: string;
+  /** The k8s-file log; undefined discards the output (the `none` driver). */
+  logPath: string | undefined;
   exitDir: string;
   socketDir: string;
   stdin: boolean;
@@ -34,7 +35,7 @@ export class RuntimeCreateError extends Error {}
 export function conmonArgs(o: ConmonCreateOptions): string[] {
   const a = [
     '--api-version', '1', '-c', o.id, '-u', o.id, '-n', o.name, '-r', o.runtime, '-b', o.bundle,
-    '-p', `${o.bundle}/container.pid`, '-P', `${o.bundle}/conmon.pid`, '-l', `k8s-file:${o.logPath}`,
+    '-p', `${o.bundle}/container.pid`, '-P', `${o.bundle}/conmon.pid`, '-l', o.logPath === undefined ? 'none' : `k8s-file:${o.logPath}`,
     '--exit-dir', o.exitDir, '--socket-dir-path', o.socketDir, '--log-level', 'warning', '--no-sync-log',
     `--runtime-arg=--root=${o.runtimeRoot}`, `--runtime-arg=--log=${o.bundle}/runc.log`, '--runtime-arg=--log-format=json',
   ];

@@ -140,6 +140,8 @@ for (const cli of ['docker', 'berth'] as const) {
       assert.equal(out(['-u', '1000:1000'], 'id -u; id -g'), '1000\n1000');
       assert.equal(out(['-w', '/new/dir'], 'pwd'), '/new/dir');
       assert.match(out(['--add-host', 'db:10.1.2.3'], 'cat /etc/hosts'), /10\.1\.2\.3\tdb/);
+      // host-gateway is the default bridge's address (the test daemon's --bip).
+      assert.match(out(['--add-host', 'gw:host-gateway'], 'cat /etc/hosts'), new RegExp(`^${d.subnetBase.replace(/\./g, '\\.')}\\.1\tgw$`, 'm'));
       assert.match(out(['--dns', '9.9.9.9', '--dns-search', 'example.org'], 'cat /etc/resolv.conf'), /nameserver 9\.9\.9\.9[\s\S]*search example\.org|search example\.org[\s\S]*nameserver 9\.9\.9\.9/);
       assert.match(docker('run', '--rm', '--read-only', 'busybox', 'touch', '/x').stderr, /Read-only file system/);
       assert.equal(out(['--read-only', '--tmpfs', '/scratch'], 'touch /scratch/x && echo ok'), 'ok');

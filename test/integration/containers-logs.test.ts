@@ -50,3 +50,14 @@ test('invalid log options are refused at create with Docker\'s message', { skip 
   assert.match(u.stderr, /unknown log opt 'foo' for json-file log driver/);
   assert.equal(ok(docker('ps', '-aq')), '');
 });
+
+test('the none driver keeps no log: attached output still arrives, logs is refused as Docker refuses it', { skip }, () => {
+  assert.equal(ok(docker('run', '--rm', '--log-driver', 'none', 'busybox', 'echo', 'attached')), 'attached\n');
+  const id = ok(docker('run', '-d', '--name', 'nolog', '--log-driver', 'none', 'busybox', 'sh', '-c', 'echo hidden; sleep 30')).trim();
+  assert.equal(ok(docker('inspect', '-f', '{{.HostConfig.LogConfig.Type}}|{{.LogPath}}', 'nolog')).trim(), 'none|');
+  const r = docker('logs', 'nolog');
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /configured logging driver does not support reading/);
+  assert.deepEqual(readdirSync(join(d.dataRoot, 'containers', id)).filter((f) => f.includes('json.log')), []);
+  ok(docker('rm', '-f', 'nolog'));
+});

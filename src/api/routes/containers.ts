@@ -120,7 +120,8 @@ export function containerRoutes(r: Router, containers: ContainerService, execs: 
     });
     stream = hijack(c, tty);
     const out = stream;
-    if (logs && (stdout || stderr)) {
+    // A container that keeps no log (the none driver) has nothing to replay.
+    if (logs && (stdout || stderr) && rec.HostConfig.LogConfig?.Type !== 'none') {
       // The log up to the moment the live stream was joined, then the live stream.
       const files = containers.logFiles(rec.Id);
       await writeLogEntries(out.output, readLogs({ path: files.path, maxFiles: files.maxFiles }, {
