@@ -113,6 +113,8 @@ export function validateHostConfig(h: HostConfig): string[] {
   }
   validateRestartPolicy(h.RestartPolicy);
   validateNamespaceModes(h);
+  // runc under any of the names dockerd knows it by; no other runtime is configured.
+  if (h.Runtime && h.Runtime !== 'runc' && h.Runtime !== 'io.containerd.runc.v2') throw invalidParameter(`unknown or invalid runtime name: ${h.Runtime}`);
   if ((h.ShmSize ?? 0) < 0) throw invalidParameter('SHM size can not be less than 0');
   for (const path of Object.keys(h.Tmpfs ?? {})) {
     if (!path.startsWith('/')) throw invalidParameter(`invalid mount config for type "tmpfs": invalid mount path: '${path}' mount path must be absolute`);
@@ -320,4 +322,16 @@ export function verifyResources(r: Resources, opts: { update: boolean; support?:
     }
   }
   return w;
+}
+
+/**
+ * moby's handleDevice at start: no device driver (GPUs and the like) is registered, so any
+ * request is refused with its message (capabilities as Go prints a [][]string).
+ */
+export function checkDeviceRequests(h: HostConfig): void {
+  const requests = (h.DeviceRequests ?? []) as Array<{ Driver?: string; Capabilities?: string[][] | null }>;
+  for (const r of requests) {
+    const caps = `[${(r.Capabilities ?? []).map((c) => `[${c.join(' ')}]`).join(' ')}]`;
+    throw invalidParameter(`could not select device driver ${JSON.stringify(r.Driver ?? '')} with capabilities: ${caps}`);
+  }
 }

@@ -27,7 +27,7 @@ import { hostRlimits } from '../runtime/host-limits.js';
 import { hostsFile, resolvConf, hostnameFile } from './etc-files.js';
 import { resolveUser, ensureWorkdir } from './user.js';
 import { AttachHub, type AttachClient } from './attach-hub.js';
-import { joinedContainer, mergeImageConfig, networkChoice, pathAndArgs, validateHealthcheck, validateHostConfig, type CreateBody, type NetworkChoice } from './create-config.js';
+import { checkDeviceRequests, joinedContainer, mergeImageConfig, networkChoice, pathAndArgs, validateHealthcheck, validateHostConfig, type CreateBody, type NetworkChoice } from './create-config.js';
 import { embeddedResolvConf, portSummaries, stoppedEndpoint, type ContainerNetworks } from './networking.js';
 import { mountView, ociMountOf, parseVolumesFrom, registerMountPoints, type ApiMount, type MountPointRecord } from './mounts.js';
 import { chownTree, copyImageContent, type ContainerVolumes } from './volumes.js';
@@ -539,6 +539,7 @@ export class ContainerService {
 
   private specFor(rec: ContainerRecord, rootfs: string, cgroupsPath: string, mounts: OciMountInput[] = []): OciSpec {
     const hc = rec.HostConfig;
+    checkDeviceRequests(hc);
     const user = resolveUser(rootfs, rec.Config.User ?? '', hc.GroupAdd ?? []);
     const cwd = rec.Config.WorkingDir || '/';
     if (cwd !== '/') ensureWorkdir(rootfs, cwd, 0, 0);

@@ -77,7 +77,7 @@ for (const cli of ['docker', 'berth'] as const) {
   });
 }
 
-test('invalid namespace modes are refused at create with Docker\'s messages', { skip }, async () => {
+test('invalid namespace modes, unknown runtimes and device requests are refused with Docker\'s messages', { skip }, async () => {
   for (const [hc, message] of [
     [{ IpcMode: 'bogus' }, 'invalid IPC mode: bogus'],
     [{ IpcMode: 'container:' }, 'invalid IPC mode: container:'],
@@ -89,6 +89,13 @@ test('invalid namespace modes are refused at create with Docker\'s messages', { 
     assert.equal(r.status, 400, r.body);
     assert.equal(JSON.parse(r.body).message, message);
   }
+  const runtime = d.docker(['create', '--runtime', 'crun', 'busybox', 'true']);
+  assert.match(runtime.stderr, /unknown or invalid runtime name: crun/);
   assert.equal(ok(d.docker(['ps', '-aq'])), '');
+  // No device driver is registered: a GPU request fails at start, as on a dockerd without one.
+  const gpus = d.docker(['run', '--name', 'gpu', '--gpus', 'all', 'busybox', 'true']);
+  assert.match(gpus.stderr, /could not select device driver "" with capabilities: \[\[gpu\]\]/);
+  assert.equal(ok(d.docker(['inspect', '-f', '{{.State.Status}}', 'gpu'])).trim(), 'created');
+  ok(d.docker(['rm', 'gpu']));
   await d.assertNoLeaks();
 });
