@@ -8,6 +8,8 @@ import { composeBuildCommands } from './compose-build.js';
 import { composeExecCommands } from './compose-exec.js';
 import { composeInfoCommands } from './compose-info.js';
 import { composeLifecycleCommands } from './compose-lifecycle.js';
+import { composeMoreCommands } from './compose-more.js';
+import { composeObserveCommands } from './compose-observe.js';
 
 export const COMPOSE_GLOBAL_FLAGS: FlagDef[] = [
   { name: 'file', short: 'f', type: 'stringArray', usage: 'Compose configuration files', valueName: 'stringArray' },
@@ -35,7 +37,7 @@ export function composeRun(f: NonNullable<Command['run']>): NonNullable<Command[
 }
 
 function subcommands(): Command[] {
-  return [...composeLifecycleCommands(), ...composeInfoCommands(), ...composeExecCommands(), ...composeBuildCommands()]
+  return [...composeLifecycleCommands(), ...composeInfoCommands(), ...composeExecCommands(), ...composeBuildCommands(), ...composeMoreCommands(), ...composeObserveCommands()]
     .map((c) => ({ ...c, run: c.run && composeRun(c.run) }))
     .sort((a, b) => (a.name < b.name ? -1 : 1));
 }

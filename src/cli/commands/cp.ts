@@ -34,14 +34,14 @@ export async function statContainerPath(client: EngineClient, container: string,
   return decodePathStat(h);
 }
 
-interface CpConfig { container: string; sourcePath: string; destPath: string; followLink: boolean; copyUIDGID: boolean; quiet: boolean }
+export interface CpConfig { container: string; sourcePath: string; destPath: string; followLink: boolean; copyUIDGID: boolean; quiet: boolean }
 
 /** resolveLocalPath: absolute, with the trailing `/` or `/.` kept. */
 const resolveLocalPath = (p: string): string => preserveTrailingDotOrSeparator(goAbs(p), p);
 
 const summary = (bytes: number, dest: string) => `Successfully copied ${humanSizeWithPrecision(bytes, 3)} to ${dest}\n`;
 
-async function copyFromContainer(ctx: CliContext, cfg: CpConfig): Promise<void> {
+export async function copyFromContainer(ctx: CliContext, cfg: CpConfig): Promise<void> {
   let dstPath = cfg.destPath;
   if (dstPath !== '-') dstPath = resolveLocalPath(dstPath);
   validateOutputPath(dstPath);
@@ -79,7 +79,7 @@ async function copyFromContainer(ctx: CliContext, cfg: CpConfig): Promise<void> 
   if (failed) throw failed;
 }
 
-async function copyToContainer(ctx: CliContext, cfg: CpConfig): Promise<void> {
+export async function copyToContainer(ctx: CliContext, cfg: CpConfig): Promise<void> {
   let srcPath = cfg.sourcePath;
   const dstPath = cfg.destPath;
   if (srcPath !== '-') srcPath = resolveLocalPath(srcPath);

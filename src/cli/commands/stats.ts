@@ -282,73 +282,90 @@ export const statsCmd: SpecCommand = {
     'no-trunc': { type: 'bool', usage: 'Do not truncate output' },
   },
   async run(ctx, o, args) {
-    const noStream = Boolean(o['no-stream']);
-    const all = Boolean(o.all);
-    const trunc = !o['no-trunc'];
-    const format: string = o.format || 'table';
-    const showAll = args.length === 0;
-    const collectors: Collector[] = [];
-    let pending = 0;
-    let release: () => void = () => {};
-    const firstWave = new Promise<void>((r) => { release = r; });
-    const add = (container: string) => {
-      if (collectors.some((c) => c.container === container)) return;
-      pending++;
-      const c = new Collector(container, () => { if (--pending === 0) release(); });
-      collectors.push(c);
-      void c.run(ctx, !noStream);
-    };
-    const remove = (container: string) => {
-      const i = collectors.findIndex((c) => c.container === container);
-      if (i >= 0) collectors.splice(i, 1)[0]!.close();
-    };
-
-    let events: IncomingMessage | undefined;
-    if (showAll) {
-      if (!noStream) events = await watchEvents(ctx, all, add, remove);
-      const list = await ctx.client.get<ContainerListItem[]>('/containers/json', { all });
-      for (const c of list) add(c.Id.slice(0, 12));
-    } else {
-      for (const name of args) add(name);
-    }
-    if (pending > 0) await firstWave;
-    if (!showAll) {
-      const errs = collectors.filter((c) => c.err).map((c) => errText(c.err));
-      if (errs.length) {
-        for (const c of collectors) c.close();
-        throw new StatusError(errs.join('\n'), 1);
-      }
-    }
-    const render = () => {
-      try {
-        return renderStats(format, collectors.map((c) => c.entry), trunc);
-      } catch (e) {
-        throw new StatusError(e instanceof FormatError ? e.message : (e as Error).message, 1);
-      }
-    };
-    if (noStream) {
-      for (const c of collectors) c.close();
-      ctx.out.write(render());
-      return;
-    }
-    try {
-      for (;;) {
-        await new Promise((r) => setTimeout(r, 500));
-        ctx.out.write(streamFrame(render()));
-        if (collectors.length === 0 && !showAll) return;
-      }
-    } finally {
-      events?.destroy();
-      for (const c of collectors) c.close();
-    }
+    await runStats(ctx, { noStream: Boolean(o['no-stream']), all: Boolean(o.all), noTrunc: Boolean(o['no-trunc']), format: o.format || 'table' }, args);
   },
 };
 
+/** container.StatsOptions: what `docker stats` and `docker compose stats` pass to RunStats. */
+export interface StatsOptions {
+  all: boolean;
+  noStream: boolean;
+  noTrunc: boolean;
+  format: string;
+  /** Filters (e.g. compose's project label) on the containers listed and followed without names. */
+  filters?: Record<string, string[]>;
+}
+
+/** container.RunStats: the named containers, or (none named) the listed ones, followed by events. */
+export async function runStats(ctx: CliContext, opts: StatsOptions, args: string[]): Promise<void> {
+  const noStream = opts.noStream;
+  const all = opts.all;
+  const trunc = !opts.noTrunc;
+  const format: string = opts.format || 'table';
+  const showAll = args.length === 0;
+  const collectors: Collector[] = [];
+  let pending = 0;
+  let release: () => void = () => {};
+  const firstWave = new Promise<void>((r) => { release = r; });
+  const add = (container: string) => {
+    if (collectors.some((c) => c.container === container)) return;
+    pending++;
+    const c = new Collector(container, () => { if (--pending === 0) release(); });
+    collectors.push(c);
+    void c.run(ctx, !noStream);
+  };
+  const remove = (container: string) => {
+    const i = collectors.findIndex((c) => c.container === container);
+    if (i >= 0) collectors.splice(i, 1)[0]!.close();
+  };
+
+  let events: IncomingMessage | undefined;
+  if (showAll) {
+    if (!noStream) events = await watchEvents(ctx, all, add, remove, opts.filters);
+    const list = await ctx.client.get<ContainerListItem[]>('/containers/json', { all, filters: opts.filters ? JSON.stringify(opts.filters) : undefined });
+    for (const c of list) add(c.Id.slice(0, 12));
+  } else {
+    for (const name of args) add(name);
+  }
+  if (pending > 0) await firstWave;
+  if (!showAll) {
+    const errs = collectors.filter((c) => c.err).map((c) => errText(c.err));
+    if (errs.length) {
+      for (const c of collectors) c.close();
+      throw new StatusError(errs.join('\n'), 1);
+    }
+  }
+  const render = () => {
+    try {
+      return renderStats(format, collectors.map((c) => c.entry), trunc);
+    } catch (e) {
+      throw new StatusError(e instanceof FormatError ? e.message : (e as Error).message, 1);
+    }
+  };
+  if (noStream) {
+    for (const c of collectors) c.close();
+    ctx.out.write(render());
+    return;
+  }
+  try {
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 500));
+      ctx.out.write(streamFrame(render()));
+      if (collectors.length === 0 && !showAll) return;
+    }
+  } finally {
+    events?.destroy();
+    for (const c of collectors) c.close();
+  }
+}
+
 /** docker stats without names follows container events: start (and create with -a) adds, die removes. */
-async function watchEvents(ctx: CliContext, all: boolean, add: (c: string) => void, remove: (c: string) => void): Promise<IncomingMessage | undefined> {
+async function watchEvents(ctx: CliContext, all: boolean, add: (c: string) => void, remove: (c: string) => void, filters?: Record<string, string[]>): Promise<IncomingMessage | undefined> {
+  const wanted: Record<string, Record<string, boolean>> = { type: { container: true } };
+  for (const [k, vs] of Object.entries(filters ?? {})) wanted[k] = { ...wanted[k], ...Object.fromEntries(vs.map((v) => [v, true])) };
   let res: IncomingMessage;
   try {
-    res = await ctx.client.request('GET', '/events', { query: { filters: JSON.stringify({ type: { container: true } }) } });
+    res = await ctx.client.request('GET', '/events', { query: { filters: JSON.stringify(wanted) } });
   } catch {
     // A daemon without an event stream: the initial list is all there is.
     return undefined;
