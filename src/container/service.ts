@@ -901,6 +901,9 @@ export class ContainerService {
     rmSync(this.layout.of(rec.Id).record, { force: true });
     if (!l.released) await this.releaseRun(rec);
     await this.store.removeFiles(rec.Id);
+    if (!this.images.store.get(rec.Image)) {
+      await this.images.releaseChains(rec.Layers).catch((e) => log.warn('cannot remove the layers of a deleted image', { id: rec.Id, error: errorMessage(e) }));
+    }
   }
 
   async prune(filters: string | undefined): Promise<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }> {

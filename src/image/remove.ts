@@ -45,8 +45,12 @@ export class ImageRemover {
 
     if (!isIdReference(name, id)) {
       const ref = tagNameOnly(parseAnyReference(name) as Reference);
-      // The last reference of an image a container uses is kept unless forced.
-      if (!force && repoRefs.length === 1) this.checkConflict(id, true, false);
+      // The last reference of an image a container uses (running or not) is kept unless forced:
+      // removing it would leave the image dangling.
+      if (!force && repoRefs.length === 1) {
+        const user = this.usage().containersUsing(id)[0];
+        if (user) throw conflict(`conflict: unable to remove repository reference ${JSON.stringify(name)} (must force) - container ${short(user.id)} is using its referenced image ${short(id)}`);
+      }
       await this.untag(id, ref);
       records.push({ Untagged: familiarString(ref) });
       repoRefs = this.store.referencesOf(id);

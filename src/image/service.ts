@@ -246,13 +246,30 @@ export class ImageService {
 
   /** Layers no image references (left by a crash between commit and record): removed at start. */
   async collectGarbage(): Promise<number> {
-    const needed = this.usage().chainsInUse();
-    for (const img of this.store.list()) for (const c of this.store.chainOf(img)) needed.add(c);
+    const needed = this.neededChains();
     let n = 0;
     for (const l of this.layers.list()) {
       if (!needed.has(l.chainId)) { await this.layers.remove(l.chainId); n++; }
     }
     return n;
+  }
+
+  /**
+   * A removed container's layers: those that no image or other container needs go. They outlive
+   * their image when `rmi -f` deleted it under a stopped container (moby releases the layer
+   * references the same way when the container goes).
+   */
+  async releaseChains(chains: readonly string[]): Promise<void> {
+    const needed = this.neededChains();
+    for (const c of [...chains].reverse()) {
+      if (!needed.has(c) && this.layers.get(c)) await this.layers.remove(c);
+    }
+  }
+
+  private neededChains(): Set<string> {
+    const needed = this.usage().chainsInUse();
+    for (const img of this.store.list()) for (const c of this.store.chainOf(img)) needed.add(c);
+    return needed;
   }
 
   counts(): { images: number } {

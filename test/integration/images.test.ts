@@ -89,6 +89,24 @@ test('rmi by id of a multiply-tagged image needs -f; unknown names fail with exi
   assert.match(m.stderr, /Error response from daemon: No such image: nope:latest\nError response from daemon: No such image: nope2:latest/);
 });
 
+test('rmi of the last tag of an image a container uses needs -f', () => {
+  const layersBefore = layerDirs();
+  const id = ok(d.berth(['import', '-', 'inuse:1'], { input: spawnOk('tar', ['-C', d.dir, '-cf', '-', 'docker-config']) })).trim();
+  const cid = ok(d.berth(['create', '--name', 'user-of-inuse', 'inuse:1', 'true'])).trim();
+  const r = d.docker(['rmi', 'inuse:1']);
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr.trim(), `Error response from daemon: conflict: unable to remove repository reference "inuse:1" (must force) - container ${cid.slice(0, 12)} is using its referenced image ${id.slice(7, 19)}`);
+  assert.equal(ok(d.berth(['image', 'inspect', '-f', '{{.Id}}', 'inuse:1'])).trim(), id, 'nothing was untagged');
+  // Another tag of the same image can go: the image keeps a name.
+  ok(d.berth(['tag', 'inuse:1', 'inuse:2']));
+  assert.equal(ok(d.berth(['rmi', 'inuse:2'])).trim(), 'Untagged: inuse:2');
+  // Forced, the image goes too: a stopped container is no hard conflict (moby's rule).
+  assert.equal(ok(d.docker(['rmi', '-f', 'inuse:1'])).trim(), `Untagged: inuse:1\nDeleted: ${id}`);
+  assert.equal(ok(d.berth(['inspect', '-f', '{{.Image}}', cid])).trim(), id, 'the container keeps its layers');
+  ok(d.berth(['rm', cid]));
+  assert.deepEqual(layerDirs(), layersBefore, 'the deleted image\'s layer goes with its last container');
+});
+
 test('save → rmi → load gives the same id, berth to docker CLI and back', () => {
   const file = join(d.dir, 'busybox.tar');
   ok(d.berth(['save', '-o', file, 'busybox']), 'berth save');
