@@ -70,6 +70,17 @@ export class ComposeApi {
   rename(id: string, name: string) { return this.ok('POST', `/containers/${enc(id)}/rename`, { name }); }
   remove(id: string, o: { force?: boolean; volumes?: boolean } = {}) { return this.ok('DELETE', `/containers/${enc(id)}`, { force: o.force, v: o.volumes }); }
 
+  /**
+   * PUT …/archive: extracts a tar into the container at `path` (compose's CopyToContainer, which
+   * refuses to replace a directory by a file and the reverse).
+   */
+  async putArchive(id: string, path: string, tar: Buffer): Promise<void> {
+    const res = await this.client.request('PUT', `/containers/${enc(id)}/archive`, {
+      query: { path, noOverwriteDirNonDir: true }, body: tar, headers: { 'Content-Type': 'application/x-tar' },
+    });
+    await readAll(res);
+  }
+
   /** POST …/wait: the exit code once the container is not running. */
   async wait(id: string, condition = 'not-running'): Promise<number> {
     const r = await this.client.json<{ StatusCode: number }>('POST', `/containers/${enc(id)}/wait`, { query: { condition } });

@@ -1,15 +1,17 @@
 // `up`: make the daemon hold what the project describes. Networks and volumes first, then images
 // (built or pulled), then each service in dependency order: wait for its dependencies'
 // conditions, then create, recreate (config hash or image changed) or start its replicas, and
-// remove the surplus ones.
+// remove the surplus ones. A new container gets the secrets and configs that are copied rather
+// than bind-mounted before it is ever started.
 import type { JsonMessage } from '../client/client.js';
 import { ComposeApi, isNotFound, type ContainerSummary } from './api.js';
-import { containerName, createBody, imageName, replicas } from './convert.js';
+import { containerName, createBody, imageName, replicas, type ContainerPlan } from './convert.js';
 import { inDependencyOrder } from './dag.js';
 import { ComposeError } from './errors.js';
 import { serviceHash } from './hash.js';
 import { COMPOSE_VERSION, LABEL } from './labels.js';
 import type { Project, ServiceConfig } from './model.js';
+import { checkFileSources, fileObjectsTar } from './secrets.js';
 
 export interface Reporter {
   /** A resource changed state: ("Container", "p-web-1", "Started"). */
@@ -41,6 +43,17 @@ export interface UpOptions {
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const byNumber = (a: ContainerSummary, b: ContainerSummary) => Number(a.Labels[LABEL.number]) - Number(b.Labels[LABEL.number]);
 export const nameOf = (c: ContainerSummary) => (c.Names[0] ?? c.Id).replace(/^\//, '');
+
+/**
+ * Copies into a created container the secrets and configs that are not bind mounts (from a
+ * variable, inline, or with uid/gid/mode), as compose v2 does between create and start. The
+ * tar carries the owner, so the daemon is not asked to apply the container user's (copyUIDGID),
+ * which would override it for a service with `user:`.
+ */
+export async function injectFileObjects(api: ComposeApi, project: Project, s: ServiceConfig, id: string): Promise<void> {
+  const tar = fileObjectsTar(project, s);
+  if (tar) await api.putArchive(id, '/', tar);
+}
 
 export class Converger {
   private readonly byService = new Map<string, ContainerSummary[]>();
@@ -146,6 +159,8 @@ export class Converger {
 
   async up(o: UpOptions = {}): Promise<void> {
     const services = this.selected(o.services, o.noDeps);
+    // A missing secret file or variable fails here, before anything is created or removed.
+    checkFileSources(this.project, Object.values(services));
     await this.loadContainers();
     const orphans = this.orphans();
     if (orphans.length) {
@@ -229,7 +244,7 @@ export class Converger {
       used.add(next);
       const name = containerName(this.project.name, s, next);
       this.report.event('Container', name, 'Creating');
-      const id = await this.api.create(name, createBody(this.project, s, { name, number: next, imageId, containerOf: this.containerOf }));
+      const id = await this.createContainer(name, s, { name, number: next, imageId, containerOf: this.containerOf });
       this.report.event('Container', name, 'Created');
       ids.push({ id, name, fresh: true, running: false });
     }
@@ -248,6 +263,21 @@ export class Converger {
     if (ids.every((c) => !c.fresh && c.running)) for (const c of ids) this.report.event('Container', c.name, 'Running');
   }
 
+  /**
+   * Creates a container with its copied secrets and configs; one that could not get them is
+   * removed, or a later `up` would find it up to date and start it without them.
+   */
+  private async createContainer(name: string, s: ServiceConfig, plan: ContainerPlan): Promise<string> {
+    const id = await this.api.create(name, createBody(this.project, s, plan));
+    try {
+      await injectFileObjects(this.api, this.project, s, id);
+    } catch (e) {
+      await this.api.remove(id, { force: true }).catch(() => {});
+      throw e;
+    }
+    return id;
+  }
+
   /** Compose v2's recreate: stop, rename the old one aside, create the new one, remove the old. */
   private async recreate(s: ServiceConfig, c: ContainerSummary, imageId: string | undefined): Promise<{ id: string; name: string }> {
     const name = nameOf(c);
@@ -255,7 +285,7 @@ export class Converger {
     this.report.event('Container', name, 'Recreate');
     await this.api.stop(c.Id);
     await this.api.rename(c.Id, `${c.Id.slice(0, 12)}_${name}`);
-    const id = await this.api.create(name, createBody(this.project, s, { name, number, imageId, containerOf: this.containerOf }));
+    const id = await this.createContainer(name, s, { name, number, imageId, containerOf: this.containerOf });
     await this.api.remove(c.Id, { force: true });
     this.report.event('Container', name, 'Recreated');
     return { id, name };

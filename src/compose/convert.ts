@@ -1,8 +1,10 @@
 // A service's container as an Engine API create body (compose v2's getCreateConfigs): config,
-// host config, one endpoint per network with the service name as alias, compose's labels.
+// host config, one endpoint per network with the service name as alias, compose's labels,
+// and the bind mounts of file-sourced secrets and configs.
 import { LABEL, COMPOSE_VERSION } from './labels.js';
 import type { Project, ServiceConfig, ServiceVolume } from './model.js';
 import { serviceHash } from './hash.js';
+import { fileMounts } from './secrets.js';
 import { parseDuration } from './units.js';
 
 export interface ContainerPlan {
@@ -97,6 +99,8 @@ export function createBody(project: Project, s: ServiceConfig, plan: ContainerPl
   const env = Object.entries(s.environment ?? {}).filter(([, v]) => v !== null).map(([k, v]) => `${k}=${v}`);
   const { exposed, bindings } = portBindings(s);
   const { Binds, Mounts } = mounts(project, s.volumes ?? []);
+  // File-sourced secrets and configs: read-only binds (the others are copied in after create).
+  Mounts.push(...fileMounts(project, s));
   const limits = s.deploy?.resources?.limits;
   const tmpfs: Record<string, string> = {};
   for (const t of s.tmpfs ?? []) {

@@ -68,6 +68,36 @@ export interface ServiceNetwork {
 
 export interface EnvFile { path: string; required: boolean; format?: string }
 
+/**
+ * A service's use of a secret or config (the long syntax; the short `- name` is `{source: name}`).
+ * The target stays as written: where it lands is decided when the container is made.
+ */
+export interface ServiceFileRef {
+  source: string;
+  target?: string;
+  uid?: string;
+  gid?: string;
+  mode?: number;
+}
+
+/** A top-level secret: from a host file or a variable of the project's environment (no Swarm). */
+export interface SecretConfig {
+  name: string;
+  file?: string;
+  environment?: string;
+  external?: boolean;
+  labels?: Record<string, string>;
+  driver?: string;
+  driver_opts?: Record<string, string>;
+  template_driver?: string;
+  [k: string]: unknown;
+}
+
+/** A top-level config: a secret that may also be given inline (`content`, interpolated). */
+export interface ConfigObjConfig extends SecretConfig {
+  content?: string;
+}
+
 export interface ServiceConfig {
   name: string;
   image?: string;
@@ -124,6 +154,8 @@ export interface ServiceConfig {
   ipc?: string;
   devices?: unknown[];
   links?: string[];
+  secrets?: ServiceFileRef[];
+  configs?: ServiceFileRef[];
   [k: string]: unknown;
 }
 
@@ -158,4 +190,6 @@ export interface Project {
   disabled: Record<string, ServiceConfig>;
   networks: Record<string, NetworkConfig>;
   volumes: Record<string, VolumeConfig>;
+  secrets?: Record<string, SecretConfig>;
+  configs?: Record<string, ConfigObjConfig>;
 }

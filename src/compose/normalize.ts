@@ -6,7 +6,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { formatDuration } from '../common/go-duration.js';
 import { ComposeError } from './errors.js';
-import type { DependsOn, EnvFile, PortConfig, ServiceVolume } from './model.js';
+import type { DependsOn, EnvFile, PortConfig, ServiceFileRef, ServiceVolume } from './model.js';
 import { parseBytes, parseDuration, shellSplit } from './units.js';
 
 type Raw = Record<string, unknown>;
@@ -171,6 +171,32 @@ function hostsList(v: unknown): string[] {
 
 const strList = (v: unknown): string[] => (Array.isArray(v) ? v.map(str) : [str(v)]);
 
+/**
+ * A file mode as compose-go reads it: a number is taken as it is (the YAML loader turns a
+ * YAML 1.1 `0440` into octal, see source.ts), a string is octal digits (`"0440"`, `"440"`).
+ */
+export function parseFileMode(v: unknown): number {
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
+  const s = str(v).trim().replace(/^0o/i, '');
+  if (!/^[0-7]+$/.test(s)) throw new ComposeError('Invalid', `invalid file mode ${JSON.stringify(str(v))}: must be an octal number`);
+  return parseInt(s, 8);
+}
+
+/** `secrets:`/`configs:` of a service: `- name` or `{source, target, uid, gid, mode}` → the long form. */
+export function normalizeFileRefs(v: unknown): ServiceFileRef[] {
+  return ((v as unknown[]) ?? []).map((e) => {
+    if (typeof e !== 'object' || e === null) return { source: str(e) };
+    const o = e as Raw;
+    const r: ServiceFileRef = { source: str(o.source) };
+    if (o.target !== undefined && o.target !== null) r.target = str(o.target);
+    if (o.uid !== undefined && o.uid !== null) r.uid = str(o.uid);
+    if (o.gid !== undefined && o.gid !== null) r.gid = str(o.gid);
+    if (o.mode !== undefined && o.mode !== null) r.mode = parseFileMode(o.mode);
+    for (const [k, x] of Object.entries(o)) if (k.startsWith('x-')) (r as unknown as Raw)[k] = x;
+    return r;
+  });
+}
+
 /** Short → long for one (possibly partial, override-file) service definition. */
 export function normalizeService(raw: Raw, baseDir: string): Raw {
   const s: Raw = { ...raw };
@@ -223,6 +249,8 @@ export function normalizeService(raw: Raw, baseDir: string): Raw {
   });
   set('scale', Number);
   set('extends', (e) => (typeof e === 'string' ? { service: e } : e));
+  set('secrets', normalizeFileRefs);
+  set('configs', normalizeFileRefs);
   return s;
 }
 

@@ -1,13 +1,18 @@
 // Loading a project as docker compose v2 does: find the files (or take `-f`), read `.env` (or
 // `--env-file`), interpolate, validate, normalise, resolve `extends`, merge the files, name the
-// project, apply profiles and fill defaults; the result is the normalised model.
+// project, apply profiles and fill defaults; the result is the normalised model. Each file's
+// `include:` entries are loaded as projects of their own and imported first (include.ts).
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { readDotenv } from './dotenv.js';
 import { ComposeError, invalid } from './errors.js';
+import { SOURCES_DIGEST, type WithSourcesDigest } from './hash.js';
+import { applyIncludes, type LoadedModel } from './include.js';
+import type { Lookup } from './interpolate.js';
 import { mergeFiles, mergeService } from './merge.js';
-import type { EnvFile, NetworkConfig, Project, ServiceConfig, VolumeConfig } from './model.js';
-import { normalizeService, toMap } from './normalize.js';
+import type { ConfigObjConfig, EnvFile, NetworkConfig, Project, SecretConfig, ServiceConfig, VolumeConfig } from './model.js';
+import { expandPath, normalizeService, toMap } from './normalize.js';
+import { fileSourcesDigest } from './secrets.js';
 import { loadSource, type Source } from './source.js';
 import { validateSource } from './validate.js';
 
@@ -93,7 +98,33 @@ function loadFile(file: string, baseDir: string, lookup: (n: string) => string |
     }
   }
   data.services = services;
+  // A secret's or config's file is relative to the project directory, as a bind mount's source.
+  for (const section of ['secrets', 'configs']) {
+    const defs = data[section] as Record<string, Raw | null> | undefined;
+    if (!defs) continue;
+    data[section] = Object.fromEntries(Object.entries(defs).map(([k, d]) => [k, d && typeof d.file === 'string' ? { ...d, file: expandPath(d.file, baseDir) } : d]));
+  }
   return { src, data };
+}
+
+/**
+ * Loads files as one model: each file with its includes imported, then its extends resolved,
+ * then merged over the previous ones. `chain` is the include chain above these files.
+ */
+function loadModel(files: string[], baseDir: string, vars: Record<string, string>, o: ProjectOptions, warned: Set<string>, chain: string[]): LoadedModel {
+  const lookup: Lookup = (n) => vars[n];
+  const envOf = new Map<string, Lookup>();
+  let merged: Raw = {};
+  for (const f of files) {
+    const l = loadFile(f, baseDir, lookup, o, warned);
+    applyIncludes(l.data, envOf, {
+      chain: [...chain, f], workingDir: baseDir, vars,
+      load: (paths, projectDir, subVars, subChain) => loadModel(paths, projectDir, subVars, o, warned, subChain),
+    });
+    resolveExtends(l, lookup, o, warned);
+    merged = mergeFiles(merged, l.data);
+  }
+  return { data: merged, envOf };
 }
 
 function resolveExtends(l: Loaded, lookup: (n: string) => string | undefined, o: ProjectOptions, warned: Set<string>, stack: string[] = []): void {
@@ -149,16 +180,11 @@ export function loadProject(o: ProjectOptions = {}): Project {
   const lookup = (n: string) => vars[n];
 
   const warned = new Set<string>();
-  let merged: Raw = {};
-  for (const f of files) {
-    const l = loadFile(f, projectDir, lookup, o, warned);
-    resolveExtends(l, lookup, o, warned);
-    merged = mergeFiles(merged, l.data);
-  }
+  const { data: merged, envOf } = loadModel(files, projectDir, vars, o, warned, []);
   const name = projectName(o.projectName, vars, merged.name, projectDir);
 
   const all: Record<string, ServiceConfig> = {};
-  for (const [sname, raw] of Object.entries((merged.services ?? {}) as Raw)) all[sname] = finishService(sname, raw as Raw, lookup);
+  for (const [sname, raw] of Object.entries((merged.services ?? {}) as Raw)) all[sname] = finishService(sname, raw as Raw, envOf.get(sname) ?? lookup);
   if (Object.keys(all).length === 0 && !merged.services) throw invalid('no service has been defined');
 
   // Profiles: a service with profiles runs only when one is active or it is named.
@@ -183,6 +209,10 @@ export function loadProject(o: ProjectOptions = {}): Project {
   for (const [k, def] of Object.entries((merged.networks ?? {}) as Record<string, Raw | null>)) networks[k] = finishResource(name, k, def) as NetworkConfig;
   const volumes: Record<string, VolumeConfig> = {};
   for (const [k, def] of Object.entries((merged.volumes ?? {}) as Record<string, Raw | null>)) volumes[k] = finishResource(name, k, def) as VolumeConfig;
+  const secrets: Record<string, SecretConfig> = {};
+  for (const [k, def] of Object.entries((merged.secrets ?? {}) as Record<string, Raw | null>)) secrets[k] = finishResource(name, k, def) as SecretConfig;
+  const configs: Record<string, ConfigObjConfig> = {};
+  for (const [k, def] of Object.entries((merged.configs ?? {}) as Record<string, Raw | null>)) configs[k] = finishResource(name, k, def) as ConfigObjConfig;
   const usesDefault = Object.values(services).some((s) => s.networks && 'default' in s.networks);
   if (usesDefault && !networks.default) networks.default = { name: `${name}_default` };
 
@@ -196,13 +226,29 @@ export function loadProject(o: ProjectOptions = {}): Project {
     for (const v of s.volumes ?? []) {
       if (v.type === 'volume' && v.source && !volumes[v.source]) throw invalid(`service ${JSON.stringify(s.name)} refers to undefined volume ${v.source}: invalid compose project`);
     }
+    for (const c of s.configs ?? []) {
+      if (!configs[c.source]) throw invalid(`service ${JSON.stringify(s.name)} refers to undefined config ${c.source}: invalid compose project`);
+    }
+    for (const c of s.secrets ?? []) {
+      if (!secrets[c.source]) throw invalid(`service ${JSON.stringify(s.name)} refers to undefined secret ${c.source}: invalid compose project`);
+    }
     if (!s.image && !s.build) throw invalid(`service ${JSON.stringify(s.name)} has neither an image nor a build context specified: invalid compose project`);
   }
+  for (const [k, d] of Object.entries(secrets)) {
+    if (!d.external && d.file === undefined && d.environment === undefined) throw invalid(`secret ${JSON.stringify(k)} must declare either \`file\` or \`environment\`: invalid compose project`);
+  }
   checkCycles(services);
-  return { name, workingDir: projectDir, configFiles: files, environment: vars, services, disabled, networks, volumes };
+  const project: Project = { name, workingDir: projectDir, configFiles: files, environment: vars, services, disabled, networks, volumes, secrets, configs };
+  // Reading the sources never fails here (`down` must work without them); `up` checks them.
+  for (const s of [...Object.values(services), ...Object.values(disabled)]) {
+    const digest = fileSourcesDigest(project, s);
+    if (digest) (s as WithSourcesDigest)[SOURCES_DIGEST] = digest;
+  }
+  return project;
 }
 
-function finishService(name: string, raw: Raw, lookup: (n: string) => string | undefined): ServiceConfig {
+/** `lookup`: the variables the service's file was loaded with (an included file has its own). */
+function finishService(name: string, raw: Raw, lookup: Lookup): ServiceConfig {
   const s = { ...raw, name } as ServiceConfig;
   delete (s as Raw).extends;
   // env_file values first, `environment` over them; a bare name takes the variable's value.
@@ -215,7 +261,7 @@ function finishService(name: string, raw: Raw, lookup: (n: string) => string | u
   return s;
 }
 
-function finishResource(project: string, key: string, def: Raw | null): NetworkConfig | VolumeConfig {
+function finishResource(project: string, key: string, def: Raw | null): NetworkConfig | VolumeConfig | SecretConfig {
   const d: Raw = { ...(def ?? {}) };
   const ext = d.external;
   if (ext && typeof ext === 'object') {

@@ -5,6 +5,9 @@ import type { Project, ServiceConfig } from './model.js';
 
 const PORT_ORDER = ['name', 'mode', 'host_ip', 'target', 'published', 'protocol', 'app_protocol'];
 const VOLUME_ORDER = ['type', 'source', 'target', 'read_only', 'consistency', 'bind', 'volume', 'tmpfs'];
+// compose-go's field order; a service's short `- name` prints as `- source: name`, modes in decimal.
+const FILE_REF_ORDER = ['source', 'target', 'uid', 'gid', 'mode'];
+const FILE_OBJECT_ORDER = ['name', 'file', 'environment', 'content', 'external', 'labels', 'driver', 'driver_opts', 'template_driver'];
 
 function ordered<T extends object>(o: T, order: string[]): T {
   const out: Record<string, unknown> = {};
@@ -24,6 +27,8 @@ export function serviceView(s: ServiceConfig): Record<string, unknown> {
   if (s.build) v.build = ordered({ dockerfile: 'Dockerfile', ...s.build }, ['context', 'dockerfile']);
   if (s.ports) v.ports = s.ports.map((p) => ordered(p, PORT_ORDER));
   if (s.volumes) v.volumes = s.volumes.map((x) => ordered(x, VOLUME_ORDER));
+  if (s.secrets) v.secrets = s.secrets.map((x) => ordered(x, FILE_REF_ORDER));
+  if (s.configs) v.configs = s.configs.map((x) => ordered(x, FILE_REF_ORDER));
   if (s.environment) v.environment = sortKeys(s.environment);
   if (s.labels) v.labels = sortKeys(s.labels);
   if (s.profiles) return { profiles: s.profiles, ...v };
@@ -35,6 +40,10 @@ export function projectView(p: Project): Record<string, unknown> {
   for (const [n, s] of Object.entries(p.services)) (out.services as Record<string, unknown>)[n] = serviceView(s);
   if (Object.keys(p.networks).length) out.networks = sortKeys(p.networks as Record<string, unknown>);
   if (Object.keys(p.volumes).length) out.volumes = sortKeys(p.volumes as Record<string, unknown>);
+  for (const section of ['secrets', 'configs'] as const) {
+    const defs = p[section] ?? {};
+    if (Object.keys(defs).length) out[section] = Object.fromEntries(Object.entries(sortKeys(defs)).map(([k, d]) => [k, ordered(d, FILE_OBJECT_ORDER)]));
+  }
   return out;
 }
 

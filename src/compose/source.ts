@@ -18,6 +18,10 @@ export interface LoadOptions {
   onMissing?: (name: string) => void;
 }
 
+const LEGACY_OCTAL = /^0[0-7]+$/;
+/** Where a file mode is written: a service's (or its build's) secrets and configs. */
+const FILE_MODE = /^services\..+\.(secrets|configs)\.\d+\.mode$/;
+
 export function parseSource(file: string, text: string, o: LoadOptions): Source {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, merge: true, uniqueKeys: true, prettyErrors: false });
@@ -41,6 +45,9 @@ export function parseSource(file: string, text: string, o: LoadOptions): Source 
       }
     } else if (isSeq(node)) {
       node.items.forEach((item, i) => walk(item as Node, `${path}.${i}`));
+    } else if (isScalar(node) && typeof node.value === 'number' && LEGACY_OCTAL.test(node.source ?? '') && FILE_MODE.test(path)) {
+      // compose-go's YAML (1.1) reads `mode: 0440` as octal; YAML 1.2 would make it 440.
+      node.value = parseInt(node.source!, 8);
     } else if (isScalar(node) && typeof node.value === 'string' && o.interpolate !== false) {
       try {
         node.value = interpolate(node.value, { lookup: o.lookup, path: path.replace(/\.(\d+)(?=\.|$)/g, '[$1]'), onMissing: o.onMissing });

@@ -6,7 +6,7 @@ import { ComposeError } from './errors.js';
 import type { Source } from './source.js';
 
 /** s string, n number, b bool, l list, m map; combinations allow either; `*` anything. */
-type Kind = 's' | 'n' | 'b' | 'l' | 'm' | 'sn' | 'sl' | 'sm' | 'lm' | 'sb' | 'snb' | '*';
+type Kind = 's' | 'n' | 'b' | 'l' | 'm' | 'sn' | 'sl' | 'sm' | 'lm' | 'sb' | 'sbm' | 'snb' | '*';
 
 const SERVICE: Record<string, Kind> = {
   annotations: 'lm', attach: 'b', build: 'sm', blkio_config: 'm', cap_add: 'l', cap_drop: 'l', cgroup: 's', cgroup_parent: 's',
@@ -37,6 +37,12 @@ const SUB: Record<string, Record<string, Kind>> = {
 const TOP: Record<string, Kind> = { version: 's', name: 's', services: 'm', networks: 'm', volumes: 'm', secrets: 'm', configs: 'm', include: 'l', models: 'm' };
 const NETWORK: Record<string, Kind> = { name: 's', driver: 's', driver_opts: 'm', ipam: 'm', external: 'sb', internal: 'b', enable_ipv4: 'b', enable_ipv6: 'b', attachable: 'b', labels: 'lm' };
 const VOLUME: Record<string, Kind> = { name: 's', driver: 's', driver_opts: 'm', external: 'sb', labels: 'lm' };
+const SECRET: Record<string, Kind> = { name: 's', environment: 's', file: 's', external: 'sbm', labels: 'lm', driver: 's', driver_opts: 'm', template_driver: 's' };
+const CONFIG: Record<string, Kind> = { name: 's', content: 's', environment: 's', file: 's', external: 'sbm', labels: 'lm', template_driver: 's' };
+const FILE_REF: Record<string, Kind> = { source: 's', target: 's', uid: 's', gid: 's', mode: 'sn' };
+const INCLUDE: Record<string, Kind> = { path: 'sl', env_file: 'sl', project_directory: 's' };
+/** The sources a secret or config may have, one at a time (compose-go's checkFileObject). */
+const SOURCES: Record<'secrets' | 'configs', string[]> = { secrets: ['file', 'environment'], configs: ['file', 'environment', 'content'] };
 
 function kindOf(v: unknown): 's' | 'n' | 'b' | 'l' | 'm' | 'null' {
   if (v === null || v === undefined) return 'null';
@@ -98,6 +104,33 @@ export function validateSource(src: Source): void {
       v.check(`${p}.volumes.${i}`, vol, 'sm');
       if (vol && typeof vol === 'object' && !(vol as { target?: unknown }).target) v.fail(`${p}.volumes.${i}`, `missing property 'target'`);
     });
+    for (const kind of ['secrets', 'configs'] as const) {
+      (s[kind] as unknown[] | undefined)?.forEach((ref, i) => {
+        const at = `${p}.${kind}.${i}`;
+        v.check(at, ref, 'sm');
+        if (!ref || typeof ref !== 'object') return;
+        v.keys(at, ref as Record<string, unknown>, FILE_REF);
+        if (!(ref as { source?: unknown }).source) v.fail(at, `missing property 'source'`);
+      });
+    }
+  }
+  (d.include as unknown[] | undefined)?.forEach((inc, i) => {
+    v.check(`include.${i}`, inc, 'sm');
+    if (!inc || typeof inc !== 'object') return;
+    v.keys(`include.${i}`, inc as Record<string, unknown>, INCLUDE);
+    if (!(inc as { path?: unknown }).path) v.fail(`include.${i}`, `missing property 'path'`);
+  });
+  for (const section of ['secrets', 'configs'] as const) {
+    for (const [name, def] of Object.entries((d[section] ?? {}) as Record<string, unknown>)) {
+      const p = `${section}.${name}`;
+      v.check(p, def, 'm');
+      const o = (def ?? {}) as Record<string, unknown>;
+      v.keys(p, o, section === 'secrets' ? SECRET : CONFIG);
+      const set = SOURCES[section].filter((k) => k in o);
+      const keys = SOURCES[section].join('|');
+      if (set.length > 1) throw new ComposeError('Invalid', `${p}: ${keys} attributes are mutually exclusive`);
+      if (set.length === 0 && !('driver' in o) && !('external' in o)) throw new ComposeError('Invalid', `${p}: one of ${keys} must be set`);
+    }
   }
   for (const [section, allowed] of [['networks', NETWORK], ['volumes', VOLUME]] as const) {
     for (const [name, def] of Object.entries((d[section] ?? {}) as Record<string, unknown>)) {

@@ -1,7 +1,8 @@
 // compose exec and compose run. exec hands over to `berth exec` (same create/start/hijack code)
 // on the service's container; run creates a one-off container and attaches as `berth run` does.
 import { randomBytes } from 'node:crypto';
-import { Converger } from '../../compose/converge.js';
+import { Converger, injectFileObjects } from '../../compose/converge.js';
+import { checkFileSources } from '../../compose/secrets.js';
 import { createBody, imageName } from '../../compose/convert.js';
 import { ComposeError } from '../../compose/errors.js';
 import { LABEL } from '../../compose/labels.js';
@@ -90,7 +91,9 @@ const runCommand: Command = {
         User: o.user || undefined, WorkingDir: o.workdir || undefined, noPorts: !o['service-ports'],
       },
     });
+    checkFileSources(project, [s]);
     const id = await a.create(name, body);
+    await injectFileObjects(a, project, s, id);
     if (o.detach) {
       await a.start(id);
       ctx.print(name);
