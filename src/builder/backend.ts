@@ -3,6 +3,7 @@
 // as moby's builder does with its Backend interface.
 
 import type { ContainerConfig, HistoryEntry, ImageConfig } from '../common/image-config.js';
+import type { CacheMountStore } from './cache-mounts.js';
 
 /** Docker's container.Config, as the builder's run config and the image's `config`. */
 export type RunConfig = ContainerConfig;
@@ -48,8 +49,25 @@ export interface RunRequest {
   errorOutput: (chunk: Buffer) => void;
   /** The image's VOLUME paths: each gets a throwaway copy, so writes there stay out of the layer. */
   volumes: string[];
+  /** RUN --mount: mounted over the root for this step only; the mount points it had to create are removed after. */
+  mounts?: RunMountSpec[];
   signal?: AbortSignal;
 }
+
+/** A RUN --mount as the engine applies it (targets absolute and clean). */
+export type RunMountSpec =
+  | {
+    type: 'bind';
+    target: string;
+    /** Host path: a file or directory. */
+    source: string;
+    readonly: boolean;
+    /** Writable, but what the step writes there is thrown away (a bind of the context or a stage). */
+    discardWrites?: boolean;
+    /** Paths under `source` (relative, no '..') that the step must not see: .dockerignore'd ones. */
+    hide?: string[];
+  }
+  | { type: 'tmpfs'; target: string; size?: number };
 
 export interface BuildBackend {
   /** A local image by name or id. */
@@ -66,4 +84,6 @@ export interface BuildBackend {
   tag(imageId: string, refs: string[]): Promise<string[]>;
   /** A scratch directory on the layer store's filesystem. */
   scratchDir(): string;
+  /** The persistent directories of RUN --mount=type=cache. */
+  cacheMounts(): CacheMountStore;
 }

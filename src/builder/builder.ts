@@ -9,6 +9,7 @@ import { BuildCache } from './cache.js';
 import type { BuildContext } from './context.js';
 import { parseDockerfile } from './parser.js';
 import { parseStages, type Instruction, type Stage } from './instructions.js';
+import { mountFromRef } from './run-mounts.js';
 import { ShellLex } from './shell-lex.js';
 import { StageRun, type StageEnv } from './stage.js';
 import { OutputSequencer } from './output.js';
@@ -39,6 +40,11 @@ export const PROXY_ARGS = new Set(['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'h
 
 export class Builder {
   constructor(private readonly backend: BuildBackend, readonly cache: BuildCache) {}
+
+  /** builder prune's share for RUN --mount=type=cache: every cache directory no step is using. */
+  pruneCacheMounts(): { deleted: string[]; reclaimed: number } {
+    return this.backend.cacheMounts().prune();
+  }
 
   /** Runs a build; the final image id. Errors before any output are thrown as they are. */
   async build(req: BuildRequest, out: BuildOutput, signal?: AbortSignal): Promise<string> {
@@ -179,6 +185,13 @@ export function neededStages(stages: Stage[], targetIx: number, lex: ShellLex, m
       if ((ins.kind === 'copy' || ins.kind === 'add') && ins.from) {
         if (ins.from.includes('$')) for (let j = 0; j < i; j++) deps.push(j);
         else ref(ins.from, i);
+      }
+      // RUN --mount from= never expands (the parser refuses a variable there).
+      if (ins.kind === 'run') {
+        for (const raw of ins.mounts) {
+          const from = mountFromRef(raw);
+          if (from) ref(from, i);
+        }
       }
     }
     for (const d of deps) visit(d);

@@ -90,6 +90,11 @@ export class BuildContext {
     for (const f of ['.dockerignore', dockerfile]) if (m.excluded(f)) rmSync(`${this.root}/${f}`, { force: true });
   }
 
+  /** Whether any path can be excluded (an in-place context with a .dockerignore). */
+  hasExclusions(): boolean {
+    return this.matcher !== undefined;
+  }
+
   excluded(rel: string): boolean {
     return rel !== '' && this.matcher !== undefined && !this.keep.has(rel) && this.matcher.excluded(rel);
   }
@@ -159,6 +164,22 @@ export interface ContextTree { root: string; excluded(rel: string): boolean; mus
 /** Whether a walk skips `rel`: excluded, unless a directory an exception may re-include something under. */
 export function skipped(ctx: ContextTree, rel: string, isDir: boolean): boolean {
   return ctx.excluded(rel) && !(isDir && ctx.mustDescend(rel));
+}
+
+/** The topmost entries under directory `rel` that a walk skips, relative to `rel`. */
+export function skippedUnder(ctx: ContextTree, rel: string): string[] {
+  const out: string[] = [];
+  const walk = (r: string) => {
+    const abs = r ? `${ctx.root}/${r}` : ctx.root;
+    for (const name of readdirSync(abs).sort()) {
+      const child = r ? `${r}/${name}` : name;
+      const isDir = lstatSync(`${abs}/${name}`).isDirectory();
+      if (skipped(ctx, child, isDir)) out.push(rel ? child.slice(rel.length + 1) : child);
+      else if (isDir) walk(child);
+    }
+  };
+  walk(rel);
+  return out;
 }
 
 /** Lists every entry under `rel` (sorted, pre-order), honouring the context's exclusions. */

@@ -12,8 +12,9 @@ import { resolveInRoot } from '../common/rootfs-path.js';
 import { openLayerStream } from '../layer/decompress.js';
 import { unpackLayer } from '../layer/unpack.js';
 import type { BaseImage, RootView, StepLayer, Workspace } from './backend.js';
-import { cleanContextPath, skipped, walkSource, type ContextTree } from './context.js';
+import { cleanContextPath, skipped, walkSource, type BuildContext, type ContextTree } from './context.js';
 import { copyTree, isDirInRoot, mkdirAllInRoot, parseChmod, parseChown, prepareFileDest, type CopyTarget } from './copy.js';
+import { IgnoreMatcher } from './dockerignore.js';
 import type { CopyInstr } from './instructions.js';
 import type { OutputChannel } from './output.js';
 import type { StageEnv } from './stage.js';
@@ -40,6 +41,8 @@ interface Source {
   extract?: boolean;
   /** Downloaded (ADD <url>): the file name the URL gives. */
   urlName?: string;
+  /** COPY --parents: the path under the destination (the source's path below the context root or the `/./` pivot). */
+  parentsRel?: string;
 }
 
 const GLOB = /[*?[]/;
@@ -61,6 +64,7 @@ export async function copyStep(h: CopyHost, ins: CopyInstr): Promise<void> {
       tree = h.env.req.context;
     }
     const heredocRoot = ins.heredocs.length ? heredocDir(h, ins, scratch) : undefined;
+    const excludes = ins.excludes.length ? new IgnoreMatcher(ins.excludes) : undefined;
     const sources: Source[] = [];
     const hashes: string[] = [];
     for (const doc of ins.heredocs) {
@@ -76,10 +80,14 @@ export async function copyStep(h: CopyHost, ins: CopyInstr): Promise<void> {
         hashes.push(await hashFileContent(s.abs));
         continue;
       }
-      for (const s of resolveSources(tree, raw, ins.from !== undefined, cmdName)) {
+      const { path, pivot } = ins.parents ? parentsPivot(raw, cmdName) : { path: raw, pivot: undefined };
+      let found = resolveSources(tree, path, ins.from !== undefined, cmdName);
+      if (excludes) found = applyExcludes(tree, found, path, excludes, cmdName);
+      for (const s of found) {
         if (ins.kind === 'add' && !ins.from && s.st.isFile() && isArchive(s.abs)) s.extract = true;
+        if (ins.parents) s.parentsRel = pivot === undefined ? s.rel : s.rel === pivot ? '' : s.rel.slice(pivot.length + 1);
         sources.push(s);
-        hashes.push(fromImage !== null || ins.from ? `${s.st.isDirectory() ? 'dir' : 'file'}:${sha256(`${fromImage?.id ?? 'scratch'}:${s.rel}`)}` : await hashContextSource(h, tree, s));
+        hashes.push(fromImage !== null || ins.from ? `${s.st.isDirectory() ? 'dir' : 'file'}:${sha256(`${fromImage?.id ?? 'scratch'}:${s.rel}`)}` : await hashContextSource(h.env.req.context, s.tree ?? tree, s));
       }
     }
     if (sources.length === 0) throw invalidParameter(`${cmdName} failed: no source files were specified`);
@@ -98,18 +106,31 @@ export async function copyStep(h: CopyHost, ins: CopyInstr): Promise<void> {
     const mode = parseChmod(ins.chmod);
     const chown = ins.chown ? `--chown=${ins.chown}` : '';
     const comment = `${cmdName} ${chown}${hash} in ${ins.dest} `;
+    // --link: BuildKit copies into an empty layer and merges it over the base, so that the layer
+    // can be rebased without running the step again. A classic-builder image has no such layers
+    // (each is the diff of a step over its parent), and the diff of a copy over the base holds
+    // the same files, so the flag changes nothing here but the cache key. The one difference:
+    // BuildKit cannot follow a symlink of the base at a destination parent; berth does, as
+    // COPY without --link does.
     await h.commit([...h.shell(), `#(nop) ${comment}`], async () => {
       const ws = await h.openWorkspace();
       try {
         const identity = parseChown(ws.root, ins.chown);
         const target: CopyTarget = { root: ws.root, identity, mode };
-        for (const s of sources) await copySource(h, ws.root, target, s, dest, destIsDir, scratch);
+        for (const s of sources) {
+          if (s.parentsRel !== undefined) await copySource(h, ws.root, target, s, posix.join(dest, s.parentsRel), false, scratch);
+          else await copySource(h, ws.root, target, s, dest, destIsDir, scratch);
+        }
       } catch (e) {
         await ws.discard();
         throw e;
       }
       return ws.finish();
-    }, { chown: ins.chown ?? null, chmod: ins.chmod ?? null, from: ins.from ?? null, link: ins.link });
+    }, {
+      chown: ins.chown ?? null, chmod: ins.chmod ?? null, from: ins.from ?? null, link: ins.link,
+      // Only when given, so the keys of other COPY steps stay as they were.
+      excludes: ins.excludes.length ? ins.excludes : undefined, parents: ins.parents || undefined,
+    });
   } finally {
     await view?.close();
     for (const d of scratch) rmSync(d, { recursive: true, force: true });
@@ -185,6 +206,45 @@ function resolveSources(tree: ContextTree, raw: string, fromRoot: boolean, cmdNa
   return out.filter((s) => !dirs.some((d) => s.rel.startsWith(d)));
 }
 
+/**
+ * COPY --parents: a source's path is kept under the destination, from the context root or from
+ * the pivot a `/./` marks (`src/./app/*.js` copies to `<dest>/app/…`).
+ */
+function parentsPivot(raw: string, cmdName: string): { path: string; pivot: string | undefined } {
+  const cut = raw.indexOf('/./');
+  if (cut < 0) return { path: raw, pivot: undefined };
+  const pivot = contextPath(raw.slice(0, cut), cmdName);
+  return { path: `${raw.slice(0, cut)}/${raw.slice(cut + 3)}`, pivot: pivot || undefined };
+}
+
+/**
+ * --exclude, as BuildKit's copy applies it: patterns (.dockerignore syntax) match paths below a
+ * directory source, relative to it, and the matches of a wildcard relative to its fixed prefix;
+ * a source named literally is never excluded itself.
+ */
+function applyExcludes(tree: ContextTree, found: Source[], raw: string, m: IgnoreMatcher, cmdName: string): Source[] {
+  let out = found;
+  if (GLOB.test(raw)) {
+    const segs = contextPath(raw, cmdName).split('/');
+    const prefix = segs.slice(0, segs.findIndex((x) => GLOB.test(x))).join('/');
+    out = found.filter((s) => !m.excluded(prefix ? s.rel.slice(prefix.length + 1) : s.rel));
+  }
+  for (const s of out) if (s.st.isDirectory()) s.tree = excludingTree(s.tree ?? tree, s.rel, m);
+  return out;
+}
+
+/** `tree` with what `m` excludes below `base` (paths relative to it) left out too. */
+function excludingTree(tree: ContextTree, base: string, m: IgnoreMatcher): ContextTree {
+  const below = (rel: string) => (base === '' ? rel : rel.startsWith(base + '/') ? rel.slice(base.length + 1) : '');
+  const mEx = (rel: string) => below(rel) !== '' && m.excluded(below(rel));
+  return {
+    root: tree.root,
+    excluded: (rel) => tree.excluded(rel) || mEx(rel),
+    // A walk enters an excluded directory only if everything that excludes it allows that.
+    mustDescend: (rel) => (!tree.excluded(rel) || tree.mustDescend(rel)) && (!mEx(rel) || m.mustDescend(below(rel))),
+  };
+}
+
 function contextPath(raw: string, cmdName: string): string {
   try {
     return cleanContextPath(raw);
@@ -218,9 +278,11 @@ function escapeRe(c: string): string {
   return c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
-/** moby's hash of a context source: every entry's name, type, mode, size, link and content (not times or owners). */
-async function hashContextSource(h: CopyHost, tree: ContextTree, s: Source): Promise<string> {
-  const ctx = h.env.req.context;
+/**
+ * moby's hash of a context source: every entry's name, type, mode, size, link and content (not
+ * times or owners). Also the cache key of a RUN --mount=type=bind of the context.
+ */
+export async function hashContextSource(ctx: BuildContext, tree: ContextTree, s: { abs: string; st: Stats; rel: string }): Promise<string> {
   const hash = createHash('sha256');
   if (!s.st.isDirectory()) {
     const content = s.st.isFile() ? await ctx.fileHash(s.rel, s.abs, s.st) : '';

@@ -16,6 +16,7 @@ import {
   type Heredoc,
   type Node,
 } from './parser.js';
+import { checkProvidable, parseRunMount } from './run-mounts.js';
 import { ShellLex, type EnvLookup } from './shell-lex.js';
 
 export type Instruction =
@@ -335,6 +336,14 @@ function parseRun(node: Node, base: Base): RunInstr {
   }
   if (parsed.get('security')!.used && !['sandbox', 'insecure'].includes(flags.security!)) {
     fail(`unsupported security mode ${goQuote(flags.security!)}`);
+  }
+  // BuildKit runs an insecure step only with the security.insecure entitlement, which berth never grants.
+  if (flags.security === 'insecure') fail('--security=insecure is not allowed: berth does not grant the security.insecure entitlement');
+  // Checked now so that a bad --mount fails the build before any step runs; values holding a
+  // variable are checked again, expanded, when the step runs.
+  for (const raw of parsed.get('mount')!.values) {
+    const m = parseRunMount(raw);
+    if (m) checkProvidable(m);
   }
   return {
     kind: 'run', ...base, cmd: handleJSONArgs(node.args, node.json), prependShell: !node.json,

@@ -16,6 +16,7 @@ import type { OutputChannel } from './output.js';
 import { parseDockerfile } from './parser.js';
 import type { ShellLex } from './shell-lex.js';
 import { mkdirAllInRoot } from './copy.js';
+import { planRunMounts } from './run-mount-setup.js';
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const DEFAULT_SHELL = ['/bin/sh', '-c'];
@@ -349,10 +350,6 @@ export class StageRun {
   }
 
   private async runStep(ins: Extract<Instruction, { kind: 'run' }>): Promise<void> {
-    if (ins.flags && Object.keys(ins.flags).length) {
-      const f = Object.keys(ins.flags)[0]!;
-      throw invalidParameter(`the --${f} option requires BuildKit. Refer to https://docs.docker.com/go/buildkit/ to learn how to build images with BuildKit enabled`);
-    }
     let args: string[];
     if (ins.prependShell) {
       let script = ins.cmd.join(' ');
@@ -368,27 +365,47 @@ export class StageRun {
     const buildArgs = this.buildArgsForRun();
     const inHistory = buildArgs.filter(([k]) => !PROXY_ARGS.has(k) || this.args.has(k));
     for (const [k] of buildArgs) this.env.usedArgs.add(k);
+    // created_by keeps the classic builder's form, without the --mount/--network flags: BuildKit
+    // leaves them out of its history too (its `RUN <cmd> # buildkit` has the command and build
+    // args only). They are in the step's cache key instead.
     const saveCmd = inHistory.length ? [`|${inHistory.length}`, ...inHistory.map(([k, v]) => `${k}=${v}`), ...args] : args;
     const rc = this.runConfig;
+    const plan = await planRunMounts({
+      env: this.env, line: ins.line, workingDir: rc.WorkingDir || '/',
+      expand: (word) => this.env.lex.processWord(word, this.lookup),
+      stageByRef: (ref) => this.stageByRef(ref),
+    }, ins.mounts);
+    const network = ins.flags.network;
+    const networkMode = network === 'none' || network === 'host' ? network : this.env.req.networkMode;
+    // Only a step with flags gets them in its key, so plain RUN steps keep their cache entries.
+    const flagsKey = ins.mounts.length || network || ins.flags.security
+      ? { mounts: plan.key, network: network ?? null, security: ins.flags.security ?? null }
+      : undefined;
     await this.commitStep(saveCmd, async () => {
       const id = randomHex(64);
       this.out.write(` ---> Running in ${id.slice(0, 12)}\n`);
       const ws = await this.env.backend.openWorkspace(this.image, { forRun: true });
       let code: number;
       try {
-        code = await this.env.backend.run(ws, {
-          id, args,
-          env: [...(rc.Env ?? []), ...buildArgs.map(([k, v]) => `${k}=${v}`)],
-          cwd: rc.WorkingDir || '/',
-          user: rc.User ?? '',
-          networkMode: this.env.req.networkMode,
-          extraHosts: this.env.req.extraHosts,
-          shmSize: this.env.req.shmSize,
-          output: (chunk) => this.out.write(chunk.toString('utf8')),
-          errorOutput: (chunk) => this.out.write(`\x1b[91m${chunk.toString('utf8')}\x1b[0m`),
-          volumes: Object.keys(rc.Volumes ?? {}),
-          signal: this.env.signal,
-        });
+        const opened = await plan.open();
+        try {
+          code = await this.env.backend.run(ws, {
+            id, args,
+            env: [...(rc.Env ?? []), ...buildArgs.map(([k, v]) => `${k}=${v}`)],
+            cwd: rc.WorkingDir || '/',
+            user: rc.User ?? '',
+            networkMode,
+            extraHosts: this.env.req.extraHosts,
+            shmSize: this.env.req.shmSize,
+            output: (chunk) => this.out.write(chunk.toString('utf8')),
+            errorOutput: (chunk) => this.out.write(`\x1b[91m${chunk.toString('utf8')}\x1b[0m`),
+            volumes: Object.keys(rc.Volumes ?? {}),
+            mounts: opened.mounts,
+            signal: this.env.signal,
+          });
+        } finally {
+          await opened.close();
+        }
       } catch (e) {
         await ws.discard();
         throw e;
@@ -403,7 +420,7 @@ export class StageRun {
       const layer = await ws.finish();
       this.out.write(`Removing intermediate container ${id.slice(0, 12)}\n`);
       return layer;
-    }, undefined, null);
+    }, flagsKey, null);
   }
 
   /** What the COPY/ADD step needs from this stage. */

@@ -5,15 +5,19 @@
 // that outlives the daemon nor a pty, and it saves ~25 ms per step (runtime-notes §8).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync, chownSync, cpSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync,
+} from 'node:fs';
 import { resolveInRoot } from '../common/rootfs-path.js';
-import { join } from 'node:path';
-import type { BaseImage, BuildBackend, BuildImageConfig, RootView, RunRequest, StepLayer, Workspace } from '../builder/backend.js';
+import { dirname, join } from 'node:path';
+import type { BaseImage, BuildBackend, BuildImageConfig, RootView, RunMountSpec, RunRequest, StepLayer, Workspace } from '../builder/backend.js';
+import { CacheMountStore } from '../builder/cache-mounts.js';
+import { mknod } from '../layer/fsutil.js';
 import { chainIds, hexOf } from '../common/digest.js';
 import { invalidParameter, systemError } from '../common/errors.js';
 import { log } from '../common/log.js';
 import { mountsUnder } from '../common/mountinfo.js';
-import { runCommand } from '../common/command.js';
+import { runChecked, runCommand } from '../common/command.js';
 import type { ImageService } from '../image/service.js';
 import { parseNormalizedNamed, familiarString } from '../image/reference.js';
 import type { JsonMessage } from '../distribution/progress.js';
@@ -21,7 +25,7 @@ import type { LayerStore, StagedLayer } from '../layer/store.js';
 import { removeCgroup } from '../runtime/cgroups.js';
 import { hostRlimits } from '../runtime/host-limits.js';
 import { mountOverlay, unmount } from '../runtime/overlay.js';
-import { buildSpec, specJson } from '../runtime/spec.js';
+import { buildSpec, specJson, type OciMount } from '../runtime/spec.js';
 import { hostsFile, hostnameFile, resolvConf } from './etc-files.js';
 import { ensureWorkdir, resolveUser } from './user.js';
 import { INIT_DIRS, INIT_FILES } from './init-layer.js';
@@ -67,9 +71,12 @@ export class ContainerBuildBackend implements BuildBackend {
   private readonly initDir: string;
   private networks?: ContainerNetworks;
 
+  private readonly cacheMountStore: CacheMountStore;
+
   constructor(private readonly images: ImageService, private readonly layers: LayerStore, private readonly cfg: BuildBackendConfig) {
     this.tmp = join(cfg.root, 'tmp');
     this.initDir = join(cfg.root, 'init');
+    this.cacheMountStore = new CacheMountStore(join(cfg.root, 'cache-mounts'));
   }
 
   /** Unmounts and removes what a build interrupted by a crash left behind. */
@@ -81,6 +88,11 @@ export class ContainerBuildBackend implements BuildBackend {
     for (const d of INIT_DIRS) mkdirSync(join(this.initDir, d), { recursive: true, mode: 0o755 });
     for (const f of INIT_FILES) writeFileSync(join(this.initDir, f), '', { mode: 0o755 });
     symlinkSync('/proc/mounts', join(this.initDir, 'etc/mtab'));
+    // Cache mount directories half made when the daemon stopped (they are made under a temporary name).
+    try {
+      const dir = this.cacheMountStore.root;
+      for (const n of readdirSync(dir)) if (n.includes('.tmp-')) rmSync(join(dir, n), { recursive: true, force: true });
+    } catch { /* none yet */ }
   }
 
   scratchDir(): string {
@@ -155,47 +167,51 @@ export class ContainerBuildBackend implements BuildBackend {
     const bundle = join(this.tmp, `run-${req.id.slice(0, 16)}`);
     mkdirSync(bundle, { mode: 0o700 });
     const hostname = req.id.slice(0, 12);
-    // Steps join the default bridge (or the --network named), as the classic builder's containers do.
-    const net = req.networkMode === 'host' || req.networkMode === 'none' || !this.networks ? undefined : await this.joinNetwork(req, hostname);
-    const networkMode = net ? { netnsPath: `/proc/${net.holder.pid}/ns/net` } : req.networkMode === 'host' ? 'host' : req.networkMode === 'none' ? 'none' : 'private';
-    const simpleMode = typeof networkMode === 'string' ? networkMode : 'bridge';
-    writeFileSync(join(bundle, 'hosts'), hostsFile({ hostname, extraHosts: req.extraHosts, networkMode: simpleMode, hostHosts: readHostHosts(), ips: net?.state.ips, hostGateway: this.networks?.hostGateway() }));
-    writeFileSync(join(bundle, 'hostname'), hostnameFile(hostname));
-    writeFileSync(join(bundle, 'resolv.conf'), net?.state.nameserver
-      ? embeddedResolvConf(this.cfg.hostResolvConf, {})
-      : resolvConf(this.cfg.hostResolvConf, { networkMode: simpleMode }));
     const cgroupsPath = `${this.cfg.cgroupParent}/build-${req.id.slice(0, 16)}`;
-    const mounts = req.volumes.map((v, i) => {
-      // An anonymous volume, as the classic builder's container gets: the image's content copied
-      // in, and whatever the step writes there thrown away with it.
-      const src = join(bundle, `vol${i}`);
-      mkdirSync(src, { mode: 0o755 });
-      const inRoot = resolveInRoot(rootfs, v);
-      try {
-        if (statSync(inRoot).isDirectory()) cpSync(inRoot, src, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
-      } catch { /* nothing there yet */ }
-      return { destination: v, type: 'bind', source: src, options: ['rbind', 'rw'] };
-    });
-    const spec = buildSpec({
-      id: req.id,
-      args: req.args,
-      env: req.env,
-      cwd: req.cwd,
-      user,
-      tty: false,
-      openStdin: false,
-      hostname,
-      rootfsPath: rootfs,
-      hostConfig: { ShmSize: req.shmSize },
-      networkMode,
-      etcFiles: { hosts: join(bundle, 'hosts'), hostname: join(bundle, 'hostname'), resolvConf: join(bundle, 'resolv.conf') },
-      cgroupsPath,
-      hostRlimits: hostRlimits(),
-      seccomp: this.cfg.seccomp ? undefined : null,
-      mounts,
-    });
-    writeFileSync(join(bundle, 'config.json'), specJson(spec));
+    let stepMounts: StepMounts | undefined;
+    let net: { holder: ChildProcess; state: ContainerNetworkState } | undefined;
     try {
+      stepMounts = await prepareStepMounts(rootfs, bundle, req.mounts ?? []);
+      // Steps join the default bridge (or the --network named), as the classic builder's containers do.
+      net = req.networkMode === 'host' || req.networkMode === 'none' || !this.networks ? undefined : await this.joinNetwork(req, hostname);
+      const networkMode = net ? { netnsPath: `/proc/${net.holder.pid}/ns/net` } : req.networkMode === 'host' ? 'host' : req.networkMode === 'none' ? 'none' : 'private';
+      const simpleMode = typeof networkMode === 'string' ? networkMode : 'bridge';
+      writeFileSync(join(bundle, 'hosts'), hostsFile({ hostname, extraHosts: req.extraHosts, networkMode: simpleMode, hostHosts: readHostHosts(), ips: net?.state.ips, hostGateway: this.networks?.hostGateway() }));
+      writeFileSync(join(bundle, 'hostname'), hostnameFile(hostname));
+      writeFileSync(join(bundle, 'resolv.conf'), net?.state.nameserver
+        ? embeddedResolvConf(this.cfg.hostResolvConf, {})
+        : resolvConf(this.cfg.hostResolvConf, { networkMode: simpleMode }));
+      const volumeMounts = req.volumes.map((v, i) => {
+        // An anonymous volume, as the classic builder's container gets: the image's content copied
+        // in, and whatever the step writes there thrown away with it.
+        const src = join(bundle, `vol${i}`);
+        mkdirSync(src, { mode: 0o755 });
+        const inRoot = resolveInRoot(rootfs, v);
+        try {
+          if (statSync(inRoot).isDirectory()) cpSync(inRoot, src, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+        } catch { /* nothing there yet */ }
+        return { destination: v, type: 'bind', source: src, options: ['rbind', 'rw'] };
+      });
+      const spec = buildSpec({
+        id: req.id,
+        args: req.args,
+        env: req.env,
+        cwd: req.cwd,
+        user,
+        tty: false,
+        openStdin: false,
+        hostname,
+        rootfsPath: rootfs,
+        hostConfig: { ShmSize: req.shmSize },
+        networkMode,
+        etcFiles: { hosts: join(bundle, 'hosts'), hostname: join(bundle, 'hostname'), resolvConf: join(bundle, 'resolv.conf') },
+        cgroupsPath,
+        hostRlimits: hostRlimits(),
+        seccomp: this.cfg.seccomp ? undefined : null,
+        // After the volumes, so a --mount at a VOLUME path is the one the step sees.
+        mounts: [...volumeMounts, ...stepMounts.oci],
+      });
+      writeFileSync(join(bundle, 'config.json'), specJson(spec));
       return await new Promise<number>((resolve, reject) => {
         const p = spawn(this.cfg.runtime, ['--root', this.cfg.runcRoot, 'run', '--bundle', bundle, req.id], {
           stdio: ['ignore', 'pipe', 'pipe'], cwd: bundle,
@@ -213,6 +229,7 @@ export class ContainerBuildBackend implements BuildBackend {
     } finally {
       // A foreground `runc run` deletes its container on exit; only the cgroup dir may remain.
       removeCgroup(cgroupsPath);
+      await stepMounts?.cleanup();
       rmSync(bundle, { recursive: true, force: true });
       if (net) {
         net.holder.kill('SIGKILL');
@@ -247,6 +264,10 @@ export class ContainerBuildBackend implements BuildBackend {
       await this.networks!.release(req.id).catch(() => {});
       throw e;
     }
+  }
+
+  cacheMounts(): CacheMountStore {
+    return this.cacheMountStore;
   }
 
   /** Bridge networking for RUN steps (without it, a step gets a loopback-only namespace). */
@@ -303,6 +324,133 @@ export async function pruneBuildImages(images: ImageService, layers: LayerStore,
   let reclaimed = 0;
   for (const [c, size] of before) if (!after.has(c)) reclaimed += size;
   return { deleted, reclaimed };
+}
+
+// ---- RUN --mount --------------------------------------------------------------------------
+
+interface StepMounts {
+  oci: OciMount[];
+  /** Unmounts what was mounted on the host and removes the mount points made in the root. */
+  cleanup(): Promise<void>;
+}
+
+/**
+ * The OCI mounts of a step's --mount flags. runc creates a missing mount point in the root (an
+ * empty dir, or file for a file bind), which would end up in the layer: they are noted here and
+ * removed after the step if still empty, as BuildKit's mount stub cleaner does. A bind that must
+ * hide .dockerignore'd paths or throw its writes away is an overlay of the source mounted in the
+ * bundle: the source as a lower dir under a dir of whiteouts, and a throwaway upper dir.
+ */
+async function prepareStepMounts(rootfs: string, bundle: string, mounts: RunMountSpec[]): Promise<StepMounts> {
+  const oci: OciMount[] = [];
+  const stubs = new Set<string>();
+  const hostMounts: string[] = [];
+  const cleanup = async () => {
+    for (const m of hostMounts.splice(0).reverse()) await unmount(m).catch((e) => log.warn('build mount', { m, err: String(e) }));
+    // Deepest first: a parent stub goes once its child has.
+    for (const p of [...stubs].sort((a, b) => b.length - a.length)) {
+      try {
+        const st = lstatSync(p);
+        if (st.isDirectory()) rmdirSync(p);
+        else if (st.isFile() && st.size === 0) rmSync(p);
+      } catch { /* written to by the step, or gone: kept as it is */ }
+    }
+    stubs.clear();
+  };
+  try {
+    for (const [i, m] of mounts.entries()) {
+      for (const p of missingPaths(rootfs, m.target)) stubs.add(p);
+      if (m.type === 'tmpfs') {
+        oci.push({ destination: m.target, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777', ...(m.size ? [`size=${m.size}`] : [])] });
+        continue;
+      }
+      let source = m.source;
+      const isDir = statSync(source).isDirectory();
+      const hide = isDir ? m.hide ?? [] : [];
+      if (m.discardWrites && !isDir) {
+        // A file: a copy takes the writes.
+        source = join(bundle, `mnt${i}-file`);
+        cpSync(m.source, source, { preserveTimestamps: true });
+      } else if (hide.length || m.discardWrites) {
+        source = await overlayOf(join(bundle, `mnt${i}`), m.source, hide, m.discardWrites === true, hostMounts);
+      }
+      oci.push({ destination: m.target, type: 'bind', source, options: ['rbind', m.readonly ? 'ro' : 'rw', 'rprivate'] });
+    }
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+  return { oci, cleanup };
+}
+
+/** Host paths that `target` (a path in the root) needs created: deepest first. */
+function missingPaths(rootfs: string, target: string): string[] {
+  const base = rootfs.length > 1 && rootfs.endsWith('/') ? rootfs.slice(0, -1) : rootfs;
+  const out: string[] = [];
+  for (let p = resolveInRoot(base, target); p.startsWith(base + '/'); p = dirname(p)) {
+    try {
+      lstatSync(p);
+      break;
+    } catch {
+      out.push(p);
+    }
+  }
+  return out;
+}
+
+/** Mounts an overlay of `source` at `<dir>/merged`; its path. Every mount made is added to `mounted`. */
+async function overlayOf(dir: string, source: string, hide: string[], writable: boolean, mounted: string[]): Promise<string> {
+  mkdirSync(dir, { mode: 0o700 });
+  let lower = source;
+  if (/[:,\\]/.test(source)) {
+    // Overlay options cannot carry these characters: reach the source through a plain path.
+    lower = join(dir, 'src');
+    mkdirSync(lower);
+    await runChecked('mount', ['--bind', source, lower]);
+    mounted.push(lower);
+  }
+  const lowers = [lower];
+  if (hide.length) {
+    const wh = join(dir, 'hide');
+    await whiteouts(wh, source, hide);
+    lowers.unshift(wh);
+  }
+  let opts = `lowerdir=${lowers.join(':')},redirect_dir=off,index=off,metacopy=off`;
+  if (writable) {
+    mkdirSync(join(dir, 'upper'));
+    mkdirSync(join(dir, 'work'));
+    opts += `,upperdir=${join(dir, 'upper')},workdir=${join(dir, 'work')}`;
+  }
+  const merged = join(dir, 'merged');
+  mkdirSync(merged);
+  await runChecked('mount', ['-t', 'overlay', 'overlay', '-o', opts, merged]);
+  mounted.push(merged);
+  return merged;
+}
+
+/**
+ * A layer of whiteouts for `hide` (paths under `source`), its dirs with the source's owners and
+ * modes: overlay takes a merged dir's attributes from the topmost layer that has it.
+ */
+async function whiteouts(wh: string, source: string, hide: string[]): Promise<void> {
+  const copyAttrs = (from: string, to: string) => {
+    const st = lstatSync(from);
+    chownSync(to, st.uid, st.gid);
+    chmodSync(to, st.mode & 0o7777);
+    utimesSync(to, st.atime, st.mtime);
+  };
+  mkdirSync(wh);
+  const dirs = new Set<string>();
+  for (const rel of hide) {
+    const parts = rel.split('/');
+    for (let k = 1; k < parts.length; k++) {
+      const d = parts.slice(0, k).join('/');
+      if (!dirs.has(d)) { dirs.add(d); mkdirSync(join(wh, d)); }
+    }
+    await mknod(join(wh, rel), 'c', 0, 0, 0);
+  }
+  for (const d of [...dirs].sort((a, b) => b.length - a.length)) copyAttrs(join(source, d), join(wh, d));
+  copyAttrs(source, wh);
 }
 
 function readHostHosts(): string | undefined {

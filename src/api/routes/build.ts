@@ -1,7 +1,7 @@
 // POST /build (the classic builder's API: a tar context in the body, Docker's JSON message stream
 // out) and POST /build/prune.
 import { isAbsolute } from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { invalidParameter, notImplemented } from '../../common/errors.js';
 import { parseFilters } from '../../common/filters.js';
 import { BuildContext } from '../../builder/context.js';
@@ -26,8 +26,11 @@ export function buildRoutes(r: Router, svc: BuildService): void {
   r.post('/build', (c) => build(c, svc));
   r.post('/build/prune', async (c) => {
     parseFilters(c.query.get('filters')).validate(['until', 'id', 'parent', 'type', 'description', 'inuse', 'shared', 'private']);
-    const { deleted, reclaimed } = await svc.prune(boolValue(c.query, 'all'));
-    return { CachesDeleted: deleted.length ? deleted : null, SpaceReclaimed: reclaimed };
+    const images = await svc.prune(boolValue(c.query, 'all'));
+    // As `docker builder prune` does with BuildKit, the cache mounts go too.
+    const mounts = svc.builder.pruneCacheMounts();
+    const deleted = [...images.deleted, ...mounts.deleted];
+    return { CachesDeleted: deleted.length ? deleted : null, SpaceReclaimed: images.reclaimed + mounts.reclaimed };
   });
   r.post('/build/cancel', () => ({}));
 }
@@ -69,14 +72,21 @@ async function build(c: Ctx, svc: BuildService): Promise<symbol> {
   const opts = parseRequest(c);
   const localDir = c.req.headers[CONTEXT_DIR_HEADER];
   let context: BuildContext;
+  // An uploaded context is extracted into a scratch directory of its own, removed with it.
+  let scratch: string | undefined;
   if (typeof localDir === 'string' && localDir !== '') {
     if (!isAbsolute(localDir)) throw invalidParameter(`context directory must be absolute: ${localDir}`);
     c.req.resume();
     context = BuildContext.fromDirectory(localDir, opts.dockerfile);
   } else {
-    const dir = svc.scratchDir() + '/context';
-    mkdirSync(dir);
-    context = await BuildContext.fromTar(detachedBody(c), dir, opts.dockerfile);
+    scratch = svc.scratchDir();
+    mkdirSync(scratch + '/context');
+    try {
+      context = await BuildContext.fromTar(detachedBody(c), scratch + '/context', opts.dockerfile);
+    } catch (e) {
+      rmSync(scratch, { recursive: true, force: true });
+      throw e;
+    }
   }
   const out = new LazyJsonStream(c.res);
   const abort = abortOnDisconnect(c.res);
@@ -93,6 +103,7 @@ async function build(c: Ctx, svc: BuildService): Promise<symbol> {
   } finally {
     abort.done();
     await context.close();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
   }
   c.res.end();
   return HANDLED;
