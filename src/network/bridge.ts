@@ -8,7 +8,7 @@ import { errorMessage } from '../common/errors.js';
 import { bridgeLines, bridgeRepairLines, dummyParentLines } from './devices.js';
 import { Firewall, type SavedTables } from './iptables.js';
 import {
-  deleteOwned, deletions, emptyBatch, globalRules, mergeBatches, networkRules, ownerOfNetwork, teardown,
+  batchSize, deleteOwned, deletions, emptyBatch, globalRules, mergeBatches, networkRules, ownerOfNetwork, teardown,
   type Batch, type Chains,
 } from './iptables-rules.js';
 import type { Family } from './ipnet.js';
@@ -109,9 +109,23 @@ export async function dropNetworkRules(env: NetEnv, n: LiveNetwork): Promise<voi
 /** Everything of the daemon's in both families: jumps, chains and their rules. */
 export async function teardownRules(env: NetEnv): Promise<void> {
   for (const f of [4, 6] as const) {
-    let have: SavedTables;
-    try { have = await env.fw[f].save(); } catch { continue; }
-    await env.fw[f].apply(teardown(env.chains, have));
+    // Read back and repeat until nothing of ours is left: another program changing the ruleset
+    // at the same moment (nf_tables) can fail a save or a restore, or add a jump after the read.
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 4; attempt++) {
+      let have: SavedTables;
+      try {
+        have = await env.fw[f].save();
+      } catch (e) {
+        lastError = e;
+        await new Promise((r) => setTimeout(r, 20 * (attempt + 1)));
+        continue;
+      }
+      const b = teardown(env.chains, have);
+      if (batchSize(b) === 0) { lastError = undefined; break; }
+      try { await env.fw[f].apply(b); } catch (e) { lastError = e; await new Promise((r) => setTimeout(r, 20 * (attempt + 1))); }
+    }
+    if (lastError) log.warn('firewall teardown incomplete', { family: f, error: errorMessage(lastError) });
   }
 }
 
