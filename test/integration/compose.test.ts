@@ -157,9 +157,9 @@ test('berth compose up fails when a service_healthy dependency turns unhealthy',
 test('docker-compose 1.29 runs the same application against berthd, and berth compose sees its project', { timeout: 120_000 }, async (t) => {
   if (spawnSync('sh', ['-c', 'command -v docker-compose']).status !== 0) return t.skip('docker-compose is not installed');
   const project = 'dc';
-  // docker-compose 1.29 reads ContainerConfig from image inspect, which Docker (and berthd) only
-  // send for API < 1.45: pinned to 1.44 as with any Docker ≥ 25.
-  const env = { COMPOSE_API_VERSION: '1.44', DOCKER_CONFIG: join(d.dir, 'docker-config') };
+  // docker-compose 1.29 reads ContainerConfig from image inspect, which API 1.45 dropped: berthd
+  // keeps it for docker-compose 1.x, so no COMPOSE_API_VERSION pin is needed (Docker ≥ 25 needs one).
+  const env = { DOCKER_CONFIG: join(d.dir, 'docker-config') };
   await scenario({
     run: (args, extra) => {
       if (args[0] === 'port' || args[0] === 'ps' && args.includes('-a')) {

@@ -10,6 +10,8 @@ import { HANDLED, JsonStream, Status, boolValue, readBody, type Ctx } from '../h
 import { detachedBody, progressStream } from '../progress-stream.js';
 import type { Router } from '../router.js';
 
+const LEGACY_COMPOSE = /^docker-compose\/1\./;
+
 export function imageRoutes(r: Router, images: ImageService): void {
   r.get('/images/json', (c) => images.list({
     all: boolValue(c.query, 'all'),
@@ -19,7 +21,10 @@ export function imageRoutes(r: Router, images: ImageService): void {
 
   r.get('/images/get', (c) => save(c, images, c.query.getAll('names').flatMap((n) => n.split(',')).filter(Boolean)));
   r.get('/images/{name*}/get', (c) => save(c, images, [c.params[0]]));
-  r.get('/images/{name*}/json', (c) => images.inspect(c.params[0], c.version));
+  // docker-compose 1.x negotiates the newest API yet reads the image's ContainerConfig, which
+  // API 1.45 dropped (Docker 25+ breaks it with KeyError: 'ContainerConfig' on every recreate):
+  // it gets the 1.44 shape, whatever version it asked for.
+  r.get('/images/{name*}/json', (c) => images.inspect(c.params[0], LEGACY_COMPOSE.test(c.req.headers['user-agent'] ?? '') ? Math.min(c.version, 1.44) : c.version));
   r.get('/images/{name*}/history', (c) => images.history(c.params[0]));
 
   r.post('/images/{name*}/tag', async (c) => {
