@@ -7,20 +7,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { daemonWithBusybox, ok, type RunResult } from '../helpers/daemon.js';
+import { writeTree } from '../helpers/files.js';
 
 const d = daemonWithBusybox('bbmnt');
 
-function context(name: string, files: Record<string, string>): string {
-  const dir = join(d.dir, name);
-  for (const [p, content] of Object.entries(files)) {
-    mkdirSync(join(dir, p, '..'), { recursive: true });
-    writeFileSync(join(dir, p), content);
-  }
-  return dir;
-}
+const context = (name: string, files: Record<string, string>): string => writeTree(join(d.dir, name), files);
 
 const run = (image: string, script: string) => ok(d.berth(['run', '--rm', image, 'sh', '-c', script]), `run ${image}`);
 const cacheMountsDir = () => join(d.dataRoot, 'builder', 'cache-mounts');

@@ -3,20 +3,14 @@
 // place (a 1 GB .dockerignore'd remainder is never read or sent). Also `builder prune`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync, truncateSync, closeSync, openSync } from 'node:fs';
+import { mkdirSync, truncateSync, closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { daemonWithBusybox, ok } from '../helpers/daemon.js';
+import { writeTree } from '../helpers/files.js';
 
 const d = daemonWithBusybox('bt-bstage');
 
-function context(name: string, files: Record<string, string>): string {
-  const dir = join(d.dir, name);
-  for (const [p, content] of Object.entries(files)) {
-    mkdirSync(join(dir, p, '..'), { recursive: true });
-    writeFileSync(join(dir, p), content);
-  }
-  return dir;
-}
+const context = (name: string, files: Record<string, string>): string => writeTree(join(d.dir, name), files);
 
 test('independent stages run at the same time; the final stage waits for both', () => {
   const dir = context('concurrent', {

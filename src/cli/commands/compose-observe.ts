@@ -1,14 +1,13 @@
 // compose events / stats / volumes: the project's slice of `berth events`, `berth stats` and
 // `berth volume ls`, selected by compose's project label and printed as docker compose v2 does.
-import { StringDecoder } from 'node:string_decoder';
 import { getTimestamp } from '../../common/filters.js';
 import { ComposeError } from '../../compose/errors.js';
 import { LABEL } from '../../compose/labels.js';
 import { LIST_FORMAT_USAGE, type Command } from '../command.js';
-import { StatusError, type CliContext } from '../context.js';
+import { StatusError } from '../context.js';
 import { formatList } from '../format.js';
 import { goJson } from '../template/index.js';
-import { wireTimeNano } from './events.js';
+import { eachLine, wireTimeNano } from './events.js';
 import { runStats } from './stats.js';
 import { VOLUME_HEADERS, volumeFormat, volumeRow, type VolumeSummary } from './volume.js';
 import { projectOrName } from './compose-project.js';
@@ -112,26 +111,6 @@ const eventsCmd: Command = {
 };
 
 /** Calls `f` for each line of a stream until it ends (until, or the daemon going away). */
-async function eachLine(ctx: CliContext, res: AsyncIterable<unknown>, f: (line: string) => void): Promise<void> {
-  // A reader that went away (`| head`) ends the command.
-  ctx.out.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); });
-  const dec = new StringDecoder('utf8');
-  let buf = '';
-  try {
-    for await (const chunk of res) {
-      buf += dec.write(chunk as Buffer);
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        f(buf.slice(0, i));
-        buf = buf.slice(i + 1);
-      }
-    }
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ECONNRESET' || (e as Error).message === 'aborted') throw new StatusError('unexpected EOF', 1);
-    throw e;
-  }
-  f(buf + dec.end());
-}
 
 // ---- stats
 

@@ -127,22 +127,26 @@ export const eventsCmd: SpecCommand = {
 };
 
 async function printEvents(ctx: CliContext, res: AsyncIterable<unknown>, tmpl: Template | undefined): Promise<void> {
-  let buf = '';
-  const dec = new StringDecoder('utf8');
-  // A reader that went away (`| head`) ends the command, as it ends docker's.
-  ctx.out.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); });
-  const emit = (line: string) => {
+  await eachLine(ctx, res, (line) => {
     if (!line.trim()) return;
     const w = JSON.parse(line) as WireEvent;
     const ns = wireTimeNano(line);
     ctx.out.write(tmpl ? tmpl.execute(eventMessage(w, ns)) + '\n' : prettyEvent(w, ns));
-  };
+  });
+}
+
+/** Calls `f` with each line of a JSON-lines stream (the last one may be empty), as it arrives. */
+export async function eachLine(ctx: CliContext, res: AsyncIterable<unknown>, f: (line: string) => void): Promise<void> {
+  // A reader that went away (`| head`) ends the command, as it ends docker's.
+  ctx.out.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); });
+  const dec = new StringDecoder('utf8');
+  let buf = '';
   try {
     for await (const chunk of res) {
       buf += dec.write(chunk as Buffer);
       let i;
       while ((i = buf.indexOf('\n')) >= 0) {
-        emit(buf.slice(0, i));
+        f(buf.slice(0, i));
         buf = buf.slice(i + 1);
       }
     }
@@ -151,5 +155,5 @@ async function printEvents(ctx: CliContext, res: AsyncIterable<unknown>, tmpl: T
     if ((e as NodeJS.ErrnoException).code === 'ECONNRESET' || (e as Error).message === 'aborted') throw new StatusError('unexpected EOF', 1);
     throw e;
   }
-  emit(buf + dec.end());
+  f(buf + dec.end());
 }
