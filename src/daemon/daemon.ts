@@ -21,6 +21,7 @@ import { buildRoutes } from '../api/routes/build.js';
 import { containerFileRoutes } from '../api/routes/container-files.js';
 import { networkRoutes } from '../api/routes/networks.js';
 import { volumeRoutes } from '../api/routes/volumes.js';
+import { swarmRoutes } from '../api/routes/swarm.js';
 import { VolumeService } from '../volume/service.js';
 import { NetworkManager } from '../network/manager.js';
 import { DnsServer } from '../network/dns-server.js';
@@ -155,6 +156,7 @@ export class Daemon {
     containerFileRoutes(router, containers, images);
     if (networks) networkRoutes(router, networks, containers, events);
     volumeRoutes(router, volumes);
+    swarmRoutes(router);
     buildRoutes(router, {
       builder,
       scratchDir: () => buildBackend.scratchDir(),

@@ -44,6 +44,20 @@ test('unknown routes give a JSON 404', async () => {
   assert.deepEqual(JSON.parse(r.body), { message: 'page not found' });
 });
 
+test('swarm and plugin commands get a non-swarm dockerd\'s answers', async () => {
+  const notManager = 'Error response from daemon: This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.';
+  for (const args of [['node', 'ls'], ['service', 'ls'], ['secret', 'ls'], ['config', 'ls'], ['stack', 'ls']]) {
+    const r = d.docker(args);
+    assert.equal(r.code, 1, args.join(' '));
+    assert.equal(r.stderr.trim(), notManager, args.join(' '));
+  }
+  assert.equal((await d.http('GET', '/nodes')).status, 503);
+  assert.equal(d.docker(['swarm', 'leave']).stderr.trim(), 'Error response from daemon: This node is not part of a swarm');
+  assert.equal(ok(d.docker(['plugin', 'ls', '-q'])), '');
+  assert.equal(d.docker(['plugin', 'inspect', 'foo']).code, 1);
+  assert.equal((await d.http('GET', '/plugins/foo/json')).status, 404);
+});
+
 test('info has Docker\'s shape and counts', async () => {
   const info = JSON.parse((await d.http('GET', '/info')).body);
   for (const k of ['ID', 'Containers', 'ContainersRunning', 'Images', 'Driver', 'DockerRootDir', 'NCPU', 'MemTotal', 'OperatingSystem', 'ServerVersion', 'Swarm']) assert.ok(k in info, k);
