@@ -174,12 +174,12 @@ export class ContainerService {
 
   // ---- create ------------------------------------------------------------------------------
 
-  async create(name: string | undefined, body: CreateBody): Promise<{ Id: string; Warnings: string[] }> {
+  async create(name: string | undefined, body: CreateBody, opts: { platform?: string } = {}): Promise<{ Id: string; Warnings: string[] }> {
     if (!body || typeof body !== 'object') throw invalidParameter('config cannot be empty in order to create a container');
     const { HostConfig: hc = {}, NetworkingConfig: nc, ...user } = body;
     const hostConfig: HostConfig = { ...hc };
     if (!user.Image) throw invalidParameter('no image specified');
-    const image = this.images.resolve(user.Image);
+    const image = this.images.resolveForPlatform(user.Image, opts.platform || undefined);
     const warnings = validateHostConfig(hostConfig);
     validateHealthcheck(user);
     const net = networkChoice(hostConfig.NetworkMode);

@@ -18,7 +18,7 @@ import { pullImage } from './pull.js';
 import { pushImage } from './push.js';
 import type { AuthConfig } from '../distribution/auth-config.js';
 import type { BlobSources } from '../distribution/blob-sources.js';
-import { parsePlatform } from '../distribution/platform.js';
+import { formatPlatform, normalize, parsePlatform, platformRank, type Platform } from '../distribution/platform.js';
 import type { ProgressSink } from '../distribution/progress.js';
 import type { RegistryClient } from '../distribution/registry.js';
 
@@ -68,6 +68,22 @@ export class ImageService {
 
   resolve(name: string): Image {
     return this.store.resolve(name);
+  }
+
+  /**
+   * The image for a container of the platform asked for (`create --platform`): one of another
+   * platform is NotFound with moby's text, so that the docker CLI goes on to pull the right one.
+   */
+  resolveForPlatform(name: string, platform: string | undefined): Image {
+    const img = this.store.resolve(name);
+    if (!platform) return img;
+    const want = parsePlatform(platform);
+    const cfg = img.config as { os?: string; architecture?: string; variant?: string };
+    const have: Platform = { os: cfg.os ?? '', architecture: cfg.architecture ?? '', ...(cfg.variant ? { variant: cfg.variant } : {}) };
+    if (platformRank(want, have) < 0) {
+      throw notFound(`image with reference ${name} was found but does not match the specified platform: wanted ${formatPlatform(want)}, actual: ${formatPlatform(normalize(have))}`);
+    }
+    return img;
   }
 
   list(opts: { all?: boolean; filters?: string; digests?: boolean }, apiVersion: number): ImageSummary[] {

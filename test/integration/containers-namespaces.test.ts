@@ -77,7 +77,7 @@ for (const cli of ['docker', 'berth'] as const) {
   });
 }
 
-test('invalid namespace modes, unknown runtimes and device requests are refused with Docker\'s messages', { skip }, async () => {
+test('invalid namespace modes, unknown runtimes, other platforms and device requests are refused with Docker\'s messages', { skip }, async () => {
   for (const [hc, message] of [
     [{ IpcMode: 'bogus' }, 'invalid IPC mode: bogus'],
     [{ IpcMode: 'container:' }, 'invalid IPC mode: container:'],
@@ -89,6 +89,13 @@ test('invalid namespace modes, unknown runtimes and device requests are refused 
     assert.equal(r.status, 400, r.body);
     assert.equal(JSON.parse(r.body).message, message);
   }
+  // Another platform's image is NotFound, so that the docker CLI goes on to pull the right one.
+  const host = process.arch === 'x64' ? 'amd64' : process.arch;
+  const other = host === 'amd64' ? 'arm64' : 'amd64';
+  const foreign = await d.http('POST', `/containers/create?platform=linux%2F${other}`, JSON.stringify({ Image: 'busybox' }), { 'Content-Type': 'application/json' });
+  assert.equal(foreign.status, 404, foreign.body);
+  assert.match(JSON.parse(foreign.body).message, new RegExp(`^image with reference busybox was found but does not match the specified platform: wanted linux/${other}, actual: linux/${host}`));
+  ok(d.docker(['rm', ok(d.docker(['create', '--platform', `linux/${host}`, 'busybox', 'true'])).trim()]));
   const runtime = d.docker(['create', '--runtime', 'crun', 'busybox', 'true']);
   assert.match(runtime.stderr, /unknown or invalid runtime name: crun/);
   assert.equal(ok(d.docker(['ps', '-aq'])), '');

@@ -32,7 +32,7 @@ export function containerRoutes(r: Router, containers: ContainerService, execs: 
   r.post('/containers/create', async (c) => {
     const body = await readJson<CreateBody>(c);
     if (!body) throw invalidParameter('config cannot be empty in order to create a container');
-    return new Status(201, await containers.create(c.query.get('name') ?? undefined, body));
+    return new Status(201, await containers.create(c.query.get('name') ?? undefined, body, { platform: c.query.get('platform') ?? undefined }));
   });
 
   r.post('/containers/prune', (c) => containers.prune(c.query.get('filters') ?? undefined));
