@@ -446,7 +446,7 @@ export class ContainerService {
     if (rec.State.Paused) throw conflict(`cannot start a paused container, try unpause instead`);
     if (rec.State.Running && !rec.State.Restarting) throw new BerthError('NotModified', 'container already started');
     const p = this.layout.of(rec.Id);
-    const cgroupsPath = this.cgroupsPathOf(rec.Id);
+    const cgroupsPath = this.cgroupsPathOf(rec);
     let mounted = false;
     let conmonUp = false;
     let joined = false;
@@ -736,7 +736,7 @@ export class ContainerService {
     await this.runc.delete(rec.Id).catch((e) => log.warn('runc delete failed', { id: rec.Id, error: errorMessage(e) }));
     await unmount(p.merged).catch((e) => log.warn('umount failed', { id: rec.Id, error: errorMessage(e) }));
     if (rec.HostConfig.IpcMode === 'shareable') await unmount(p.shm).catch((e) => log.warn('umount failed', { id: rec.Id, error: errorMessage(e) }));
-    removeCgroup(`${this.cfg.cgroupParent}/${rec.Id}`);
+    removeCgroup(this.cgroupsPathOf(rec));
     rmSync(p.bundle, { recursive: true, force: true });
     rmSync(`${this.layout.sockets}/${rec.Id}`, { force: true });
     this.exits.remove(rec.Id);
@@ -1125,7 +1125,7 @@ export class ContainerService {
   runningInfo(nameOrId: string): { rec: ContainerRecord; pid: number; cgroupsPath: string } {
     const rec = this.get(nameOrId).rec;
     if (!rec.State.Running) throw conflict(`container ${rec.Id} is not running`);
-    return { rec, pid: rec.State.Pid, cgroupsPath: this.cgroupsPathOf(rec.Id) };
+    return { rec, pid: rec.State.Pid, cgroupsPath: this.cgroupsPathOf(rec) };
   }
 
   /**
@@ -1140,7 +1140,7 @@ export class ContainerService {
       const rec = l.rec;
       if (l.removing || l.removed) throw conflict(`Cannot update container ${rec.Id}: container is marked for removal and cannot be "update"`);
       const next = change(rec.HostConfig, rec);
-      if (rec.State.Running) await apply(next, { id: rec.Id, cgroupsPath: this.cgroupsPathOf(rec.Id) });
+      if (rec.State.Running) await apply(next, { id: rec.Id, cgroupsPath: this.cgroupsPathOf(rec) });
       rec.HostConfig = next;
       l.spec = undefined;
       this.events.emit('container', 'update', rec.Id, this.attrs(rec));
@@ -1149,8 +1149,10 @@ export class ContainerService {
     });
   }
 
-  private cgroupsPathOf(id: string): string {
-    return `${this.cfg.cgroupParent}/${id}`;
+  /** `<parent>/<id>`, the parent being `--cgroup-parent` of the container or else of the daemon (cgroupfs form). */
+  private cgroupsPathOf(rec: ContainerRecord): string {
+    const own = rec.HostConfig.CgroupParent?.replace(/\/+$/, '');
+    return `${own || this.cfg.cgroupParent}/${rec.Id}`;
   }
 
   /** The running container's process spec, the template for exec sessions. */

@@ -4,7 +4,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
-import { readlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { daemonWithBusybox, ok, hasDockerCli } from '../helpers/daemon.js';
 import { mountsUnder } from '../../src/common/mountinfo.js';
 
@@ -73,6 +74,23 @@ for (const cli of ['docker', 'berth'] as const) {
       assert.ok(own.split('\n').filter(Boolean).every((l) => l.endsWith(':/')), own);
       const host = ok(run('run', '--rm', '--cgroupns', 'host', 'busybox', 'cat', '/proc/self/cgroup'));
       assert.match(host, new RegExp(`/${d.cgroupParent}/[0-9a-f]{64}$`, 'm'));
+    });
+
+    test('--cgroup-parent puts the container under another parent', { skip }, async () => {
+      const parent = `${d.cgroupParent}-own`;
+      try {
+        const own = ok(run('run', '--rm', '--cgroupns', 'host', '--cgroup-parent', `/${parent}`, 'busybox', 'cat', '/proc/self/cgroup'));
+        assert.match(own, new RegExp(`^\\d+:pids:/${parent}/[0-9a-f]{64}$`, 'm'));
+      } finally {
+        // Like dockerd, berthd leaves a parent it did not make its own for the next container; the
+        // leaf goes when the --rm removal ends, just after the CLI returns.
+        const left = () => readdirSync('/sys/fs/cgroup').map((h) => join('/sys/fs/cgroup', h, parent)).filter((p) => existsSync(p));
+        for (let i = 0; i < 50 && left().length; i++) {
+          for (const p of left()) { try { rmdirSync(p); } catch { /* the leaf is still there */ } }
+          if (left().length) await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.deepEqual(left(), []);
+      }
     });
   });
 }
