@@ -117,6 +117,9 @@ export function parseApiMount(m: ApiMount): MountPointRecord {
   if (type === 'volume') {
     if (m.BindOptions) throw err('field BindOptions must not be specified');
     if (m.TmpfsOptions) throw err('field TmpfsOptions must not be specified');
+    // Refused rather than ignored: mounting the whole volume instead would surprise. A safe
+    // subpath needs the directory opened without following links and bound from that handle.
+    if (m.VolumeOptions?.Subpath) throw err('volume subpaths are not supported by berth');
     const name = m.Source ?? '';
     const mp: MountPointRecord = {
       Type: 'volume', Name: name, Source: '', Destination: dst, Driver: m.VolumeOptions?.DriverConfig?.Name || 'local',
