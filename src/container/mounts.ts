@@ -1,6 +1,7 @@
 // A container's mount points as moby registers them at create (daemon/volumes.go): -v binds and
 // volumes (HostConfig.Binds), --mount (HostConfig.Mounts), --volumes-from, and the anonymous
 // volumes of Config.Volumes (the image's VOLUMEs included), with Docker's parsing and errors.
+import { checkSubpath } from './volume-subpath.js';
 import { cleanAbsPath as cleanAbs } from '../common/clean-path.js';
 import { invalidParameter } from '../common/errors.js';
 import type { MountPoint } from './views.js';
@@ -23,6 +24,8 @@ export interface MountPointRecord {
   Anonymous?: boolean;
   /** :U — chown the source to the container's user at start (Podman's option). */
   Chown?: boolean;
+  /** volume-subpath: the directory of the volume mounted in its place (relative, clean). */
+  Subpath?: string;
   /** tmpfs options for Type tmpfs. */
   TmpfsOptions?: string[];
   /** --mount type=volume volume-opt / labels: for creating the named volume. */
@@ -117,9 +120,6 @@ export function parseApiMount(m: ApiMount): MountPointRecord {
   if (type === 'volume') {
     if (m.BindOptions) throw err('field BindOptions must not be specified');
     if (m.TmpfsOptions) throw err('field TmpfsOptions must not be specified');
-    // Refused rather than ignored: mounting the whole volume instead would surprise. A safe
-    // subpath needs the directory opened without following links and bound from that handle.
-    if (m.VolumeOptions?.Subpath) throw err('volume subpaths are not supported by berth');
     const name = m.Source ?? '';
     const mp: MountPointRecord = {
       Type: 'volume', Name: name, Source: '', Destination: dst, Driver: m.VolumeOptions?.DriverConfig?.Name || 'local',
@@ -128,6 +128,7 @@ export function parseApiMount(m: ApiMount): MountPointRecord {
     if (!name) mp.Anonymous = true;
     if (m.VolumeOptions?.DriverConfig?.Options) mp.VolumeDriverOpts = { ...m.VolumeOptions.DriverConfig.Options };
     if (m.VolumeOptions?.Labels) mp.VolumeLabels = { ...m.VolumeOptions.Labels };
+    if (m.VolumeOptions?.Subpath) mp.Subpath = checkSubpath(m.VolumeOptions.Subpath);
     return mp;
   }
   if (m.Source) throw err('field Source must not be specified');

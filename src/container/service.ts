@@ -31,6 +31,7 @@ import { checkDeviceRequests, joinedContainer, mergeImageConfig, networkChoice, 
 import { embeddedResolvConf, portSummaries, stoppedEndpoint, type ContainerNetworks } from './networking.js';
 import { mountView, ociMountOf, parseVolumesFrom, registerMountPoints, type ApiMount, type MountPointRecord } from './mounts.js';
 import { chownTree, copyImageContent, type ContainerVolumes } from './volumes.js';
+import { bindSubpath, subpathStaging, unbindSubpaths } from './volume-subpath.js';
 import type { EndpointRequest, EndpointSettings } from '../network/types.js';
 import { ContainerStore } from './store.js';
 import type { Layout } from './paths.js';
@@ -326,11 +327,12 @@ export class ContainerService {
     const mounts: OciMountInput[] = [];
     const acquired: string[] = [];
     try {
-      for (const mp of rec.MountPoints ?? []) {
+      for (const [i, mp] of (rec.MountPoints ?? []).entries()) {
         if (mp.Type === 'volume' && this.volumes) {
           mp.Source = await this.volumes.acquire(mp.Name!, rec.Id);
           acquired.push(mp.Name!);
-          if (mp.CopyData) {
+          // The image's content goes into a whole empty volume only, never into a subpath.
+          if (mp.CopyData && !mp.Subpath) {
             if (this.volumes.isEmpty(mp.Name!)) copyImageContent(rootfs, mp.Destination, mp.Source);
             mp.CopyData = false;
           }
@@ -339,9 +341,16 @@ export class ContainerService {
           const u = resolveUser(rootfs, rec.Config.User ?? '');
           chownTree(mp.Source, u.uid, u.gid);
         }
-        mounts.push(ociMountOf(mp));
+        if (mp.Type === 'volume' && mp.Subpath) {
+          const staged = join(subpathStaging(this.layout.of(rec.Id).bundle), String(i));
+          await bindSubpath(mp.Source, mp.Subpath, staged);
+          mounts.push({ ...ociMountOf(mp), source: staged });
+        } else {
+          mounts.push(ociMountOf(mp));
+        }
       }
     } catch (e) {
+      await unbindSubpaths(this.layout.of(rec.Id).bundle);
       for (const n of acquired) await this.volumes?.release(n, rec.Id).catch(() => {});
       throw e;
     }
@@ -507,6 +516,7 @@ export class ContainerService {
       if (rec.HostConfig.IpcMode === 'shareable') await unmount(p.shm).catch(() => {});
       if (joined) await this.releaseNetworks(rec);
       if (mountsTaken) await this.releaseMounts(rec);
+      if (hasSubpaths(rec)) await unbindSubpaths(p.bundle);
       removeCgroup(cgroupsPath);
       rmSync(p.bundle, { recursive: true, force: true });
       this.exits.remove(rec.Id);
@@ -737,6 +747,7 @@ export class ContainerService {
     await unmount(p.merged).catch((e) => log.warn('umount failed', { id: rec.Id, error: errorMessage(e) }));
     if (rec.HostConfig.IpcMode === 'shareable') await unmount(p.shm).catch((e) => log.warn('umount failed', { id: rec.Id, error: errorMessage(e) }));
     removeCgroup(this.cgroupsPathOf(rec));
+    if (hasSubpaths(rec)) await unbindSubpaths(p.bundle);
     rmSync(p.bundle, { recursive: true, force: true });
     rmSync(`${this.layout.sockets}/${rec.Id}`, { force: true });
     this.exits.remove(rec.Id);
@@ -1248,6 +1259,7 @@ export class ContainerService {
       if (mounted.has(p.merged)) await unmount(p.merged).catch(() => {});
       if (mounted.has(p.shm)) await unmount(p.shm).catch(() => {});
       await this.runc.delete(id, true).catch(() => {});
+      await unbindSubpaths(p.bundle);
       rmSync(p.bundle, { recursive: true, force: true });
       await this.store.removeFiles(id).catch(() => {});
     }
@@ -1332,6 +1344,10 @@ export class ContainerService {
     removeCgroup(monitorCgroup(this.cfg.cgroupParent));
     removeCgroup(this.cfg.cgroupParent);
   }
+}
+
+function hasSubpaths(rec: ContainerRecord): boolean {
+  return (rec.MountPoints ?? []).some((mp) => mp.Subpath);
 }
 
 /** The `none` logging driver: output reaches attached clients only. */

@@ -98,6 +98,25 @@ test('--mount type=tmpfs and type=volume', () => {
   ok(d.docker(['volume', 'rm', 'mvol']));
 });
 
+test('--mount volume-subpath mounts a directory of the volume, and never one reached through a symlink out of it', () => {
+  ok(d.docker(['volume', 'create', 'subs']));
+  ok(d.docker(['run', '--rm', '-v', 'subs:/v', 'busybox', 'sh', '-c', 'mkdir -p /v/app/conf && echo inside > /v/app/conf/f && ln -s / /v/esc && ln -s app /v/inner']));
+  const sub = (path: string, ...cmd: string[]) => d.docker(['run', '--rm', '--mount', `type=volume,src=subs,dst=/d,volume-subpath=${path}`, 'busybox', ...cmd]);
+  assert.equal(ok(sub('app/conf', 'cat', '/d/f')), 'inside\n');
+  assert.equal(ok(sub('inner/conf', 'ls', '/d')), 'f\n', 'a symlink within the volume is followed');
+  const esc = sub('esc/etc', 'ls', '/d');
+  assert.notEqual(esc.code, 0);
+  assert.match(esc.stderr, /cannot access path .*leads outside of the destination/);
+  const missing = sub('nope', 'true');
+  assert.match(missing.stderr, /cannot access path .*\/nope: .*no such file or directory/);
+  assert.match(sub('../x', 'true').stderr, /subpath must be a relative path within the volume/);
+  // Writes through the subpath land in the volume.
+  ok(sub('app', 'sh', '-c', 'echo new > /d/written'));
+  assert.equal(ok(d.docker(['run', '--rm', '-v', 'subs:/v', 'busybox', 'cat', '/v/app/written'])), 'new\n');
+  ok(d.docker(['container', 'prune', '-f']));
+  ok(d.docker(['volume', 'rm', 'subs']));
+});
+
 test('nothing is left behind', async () => {
   await d.assertNoLeaks();
 });

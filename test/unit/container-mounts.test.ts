@@ -39,7 +39,10 @@ test('--mount: bind, volume and tmpfs, and their checks', () => {
   assert.throws(() => parseApiMount({ Type: 'tmpfs', Source: 'x', Target: '/d' }), /field Source must not be specified/);
   assert.throws(() => parseApiMount({ Type: 'nfs', Target: '/d' }), /mount type unknown: "nfs"/);
   assert.throws(() => parseApiMount({ Type: 'volume', Target: 'd' }), /mount path must be absolute/);
-  assert.throws(() => parseApiMount({ Type: 'volume', Source: 'v1', Target: '/d', VolumeOptions: { Subpath: 'sub' } }), /invalid mount config for type "volume": volume subpaths are not supported by berth/);
+  assert.equal(parseApiMount({ Type: 'volume', Source: 'v1', Target: '/d', VolumeOptions: { Subpath: 'a/./b/' } }).Subpath, 'a/b');
+  for (const bad of ['/abs', '..', '../x', 'a/../..', '.']) {
+    assert.throws(() => parseApiMount({ Type: 'volume', Source: 'v1', Target: '/d', VolumeOptions: { Subpath: bad } }), /invalid mount config for type "volume": subpath must be a relative path within the volume/, bad);
+  }
 });
 
 test('registration: volumes-from first, user mounts win, Config.Volumes fill the rest, duplicates refused', () => {
