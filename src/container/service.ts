@@ -55,6 +55,10 @@ export interface RuntimeConfig {
   logMaxFiles: number;
   seccomp: boolean;
   hostResolvConf: string;
+  /** berthd's --dns, --dns-search, --dns-opt: for containers that set none of their own. */
+  dns?: { servers: string[]; search: string[]; options: string[] };
+  /** berthd's --log-driver: for containers that name none. */
+  logDriver?: string;
 }
 
 interface Live {
@@ -189,10 +193,11 @@ export class ContainerService {
     const requested = this.requestedEndpoints(net, nc?.EndpointsConfig as Record<string, EndpointRequest> | undefined);
     // Bad log options are refused here rather than at start.
     parseLogOpts(hostConfig.LogConfig?.Config ?? {}, { maxSize: this.cfg.logMaxSize, maxFiles: this.cfg.logMaxFiles });
-    if (hostConfig.LogConfig?.Type && !['json-file', 'k8s-file', 'local', 'none'].includes(hostConfig.LogConfig.Type)) {
-      throw invalidParameter(`logging driver "${hostConfig.LogConfig.Type}" is not supported by berth`);
+    const logDriver = hostConfig.LogConfig?.Type || this.cfg.logDriver || 'json-file';
+    if (!['json-file', 'k8s-file', 'local', 'none'].includes(logDriver)) {
+      throw invalidParameter(`logging driver "${logDriver}" is not supported by berth`);
     }
-    hostConfig.LogConfig = hostConfig.LogConfig?.Type === 'none'
+    hostConfig.LogConfig = logDriver === 'none'
       ? { Type: 'none', Config: {} }
       : { Type: 'json-file', Config: hostConfig.LogConfig?.Config ?? {} };
 
@@ -363,6 +368,16 @@ export class ContainerService {
     }
   }
 
+  /** The container's --dns, --dns-search and --dns-opt, each falling back to berthd's own (as dockerd's). */
+  private dnsOf(hc: HostConfig): { dns: string[]; dnsSearch: string[]; dnsOptions: string[] } {
+    const d = this.cfg.dns;
+    return {
+      dns: hc.Dns?.length ? hc.Dns : d?.servers ?? [],
+      dnsSearch: hc.DnsSearch?.length ? hc.DnsSearch : d?.search ?? [],
+      dnsOptions: hc.DnsOptions?.length ? hc.DnsOptions : d?.options ?? [],
+    };
+  }
+
   /** Joins the container's networks before its process exists: addresses, ports, /etc/hosts, resolv.conf. */
   private async prepareNetworks(rec: ContainerRecord): Promise<boolean> {
     const ns = rec.NetworkSettings;
@@ -372,15 +387,15 @@ export class ContainerService {
       containerId: rec.Id, name: rec.Name.slice(1), hostname: rec.Config.Hostname ?? '', pid: 0,
       endpoints: ns.requested, portBindings: hc.PortBindings ?? null, publishAll: Boolean(hc.PublishAllPorts),
       exposedPorts: Object.keys(rec.Config.ExposedPorts ?? {}), links: hc.Links ?? [],
-      dns: hc.Dns ?? [], dnsOptions: hc.DnsOptions ?? [],
+      dns: this.dnsOf(hc).dns, dnsOptions: this.dnsOf(hc).dnsOptions,
     });
     rec.NetworkSettings = { ...state, requested: ns.requested };
     const p = this.layout.of(rec.Id);
     const extra = [...(hc.ExtraHosts ?? []), ...state.extraHosts.map((e) => `${e.names.join(' ')}:${e.ip}`)];
     await writeFile(p.hosts, hostsFile({ hostname: rec.Config.Hostname ?? '', domainname: rec.Config.Domainname ?? '', extraHosts: extra, ips: state.ips, networkMode: 'bridge', hostGateway: this.networks.hostGateway() }));
     await writeFile(p.resolvConf, state.nameserver
-      ? embeddedResolvConf(this.cfg.hostResolvConf, { dnsSearch: hc.DnsSearch ?? [], dnsOptions: hc.DnsOptions ?? [] })
-      : resolvConf(this.cfg.hostResolvConf, { dns: hc.Dns ?? [], dnsSearch: hc.DnsSearch ?? [], dnsOptions: hc.DnsOptions ?? [], networkMode: 'bridge' }));
+      ? embeddedResolvConf(this.cfg.hostResolvConf, this.dnsOf(hc))
+      : resolvConf(this.cfg.hostResolvConf, { ...this.dnsOf(hc), networkMode: 'bridge' }));
     return true;
   }
 
@@ -428,7 +443,7 @@ export class ContainerService {
     await writeFile(p.hosts, mode === 'host' && !(h.ExtraHosts?.length)
       ? this.hostHosts
       : hostsFile({ hostname: rec.Config.Hostname ?? '', domainname: rec.Config.Domainname ?? '', extraHosts: h.ExtraHosts ?? [], networkMode: mode, hostGateway: this.networks?.hostGateway() }));
-    await writeFile(p.resolvConf, resolvConf(this.cfg.hostResolvConf, { dns: h.Dns ?? [], dnsSearch: h.DnsSearch ?? [], dnsOptions: h.DnsOptions ?? [], networkMode: mode }));
+    await writeFile(p.resolvConf, resolvConf(this.cfg.hostResolvConf, { ...this.dnsOf(h), networkMode: mode }));
   }
 
   // ---- start -------------------------------------------------------------------------------

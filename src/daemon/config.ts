@@ -31,36 +31,55 @@ export interface DaemonConfig {
   defaultAddressPools: Array<{ base: string; size: number }>;
   /** Hidden, for tests: remove every bridge, veth and rule at exit. */
   networkTeardown: boolean;
+  /** --dns, --dns-search, --dns-opt: for containers that set none of their own. */
+  dns: { servers: string[]; search: string[]; options: string[] };
+  /** --log-driver: the containers' default. */
+  logDriver?: string;
 }
 
-export const DAEMON_USAGE = `Usage:	berthd [OPTIONS]
+/** [flags, description]; printed sorted by long name, as pflag sorts dockerd's, and aligned. */
+const OPTIONS: Array<[string, string]> = [
+  ['-b, --bridge string', 'Name of the default bridge device, or "none" (default "berth0")'],
+  ['    --bip string', 'Specify network bridge IP'],
+  ['    --cgroup-parent string', 'Parent cgroup for all containers (default "/berth")'],
+  ['    --conmon string', 'Path to the conmon binary (default "/usr/bin/conmon")'],
+  ['    --data-root string', 'Root directory of persistent berth state (default "/var/lib/berth")'],
+  ['    --default-address-pool pool-options', 'Default address pools for node specific local networks'],
+  ['-D, --debug', 'Enable debug mode'],
+  ['    --dns list', 'DNS server to use'],
+  ['    --dns-opt list', 'DNS options to use'],
+  ['    --dns-search list', 'DNS search domains to use'],
+  ['    --exec-root string', 'Root directory for execution state files (default "/run/berth")'],
+  ['    --fixed-cidr string', 'IPv4 subnet for fixed IPs'],
+  ['-h, --help', 'Print usage'],
+  ['-H, --host string', 'Daemon socket to listen on (default "unix:///run/berth/berth.sock")'],
+  ['    --icc', 'Enable inter-container communication (default true)'],
+  ['    --init-path string', 'Path to the docker-init binary (default "/usr/bin/tini-static")'],
+  ['    --insecure-registry list', 'Enable insecure registry communication'],
+  ['    --ip-forward', 'Enable net.ipv4.ip_forward (default true)'],
+  ['    --iptables', 'Enable addition of iptables rules (default true)'],
+  ['    --live-restore', 'Accepted for compatibility: containers always outlive berthd'],
+  ['    --log-driver string', 'Default driver for container logs: json-file, local or none (default "json-file")'],
+  ['-l, --log-level string', 'Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")'],
+  ['    --log-opt map', 'Default log driver options for containers (default max-size=10m,max-file=3)'],
+  ['-p, --pidfile string', 'Path to use for daemon PID file (default "<exec-root>/berthd.pid")'],
+  ['    --runtime string', 'Path to the OCI runtime binary (default "/usr/sbin/runc")'],
+  ['    --seccomp-profile string', 'Path to a seccomp profile, or "unconfined"'],
+  ['-s, --storage-driver string', 'Storage driver to use: overlay2 is the one there is'],
+  ['    --userland-proxy', 'Accepted for compatibility: berth publishes ports without a proxy'],
+  ['-v, --version', 'Print version information and quit'],
+];
+
+const longName = (flags: string) => /--([\w-]+)/.exec(flags)![1]!;
+OPTIONS.sort((a, b) => (longName(a[0]) < longName(b[0]) ? -1 : 1));
+const width = Math.max(...OPTIONS.map(([f]) => f.length)) + 3;
+
+export const DAEMON_USAGE = `Usage:\tberthd [OPTIONS]
 
 A self-sufficient runtime for containers, speaking the Docker Engine API.
 
 Options:
-  -b, --bridge string          Name of the default bridge device, or "none" (default "berth0")
-      --bip string             Specify network bridge IP
-      --cgroup-parent string   Parent cgroup for all containers (default "/berth")
-      --conmon string          Path to the conmon binary (default "/usr/bin/conmon")
-      --data-root string   Root directory of persistent berth state (default "/var/lib/berth")
-      --default-address-pool pool-options  Default address pools for node specific local networks
-  -D, --debug              Enable debug mode
-      --fixed-cidr string      IPv4 subnet for fixed IPs
-      --exec-root string   Root directory for execution state files (default "/run/berth")
-  -h, --help               Print usage
-      --icc                    Enable inter-container communication (default true)
-      --init-path string   Path to the docker-init binary (default "/usr/bin/tini-static")
-      --insecure-registry list  Enable insecure registry communication
-      --ip-forward             Enable net.ipv4.ip_forward (default true)
-      --iptables               Enable addition of iptables rules (default true)
-      --log-opt map        Default log driver options for containers (default max-size=10m,max-file=3)
-  -H, --host string        Daemon socket to listen on (default "unix:///run/berth/berth.sock")
-  -l, --log-level string   Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
-  -p, --pidfile string     Path to use for daemon PID file (default "<exec-root>/berthd.pid")
-      --runtime string     Path to the OCI runtime binary (default "/usr/sbin/runc")
-      --seccomp-profile string  Path to a seccomp profile, or "unconfined"
-      --userland-proxy         Accepted for compatibility: berth publishes ports without a proxy
-  -v, --version            Print version information and quit
+${OPTIONS.map(([f, d]) => `  ${f.padEnd(width)}${d}`).join('\n')}
 `;
 
 export function parseDaemonArgs(argv: string[]): DaemonConfig | 'help' | 'version' {
@@ -91,6 +110,12 @@ export function parseDaemonArgs(argv: string[]): DaemonConfig | 'help' | 'versio
         'userland-proxy': { type: 'string' },
         'default-address-pool': { type: 'string', multiple: true },
         'network-teardown': { type: 'boolean' },
+        dns: { type: 'string', multiple: true },
+        'dns-opt': { type: 'string', multiple: true },
+        'dns-search': { type: 'string', multiple: true },
+        'live-restore': { type: 'boolean' },
+        'log-driver': { type: 'string' },
+        'storage-driver': { type: 'string', short: 's' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -110,6 +135,14 @@ export function parseDaemonArgs(argv: string[]): DaemonConfig | 'help' | 'versio
   else if (host.startsWith('/')) socket = host;
   else throw invalidParameter(`unsupported host ${host}: only unix:// sockets are supported`);
   const execRoot = resolve(v['exec-root'] ?? '/run/berth');
+  const storage = v['storage-driver'];
+  if (storage !== undefined && storage !== 'overlay2' && storage !== 'overlay') {
+    throw invalidParameter(`error initializing graphdriver: driver not supported: ${storage}`);
+  }
+  const logDriver = v['log-driver'];
+  if (logDriver !== undefined && !['json-file', 'local', 'none'].includes(logDriver)) {
+    throw invalidParameter(`logging driver "${logDriver}" is not supported by berth`);
+  }
   new InsecureRegistries(v['insecure-registry'] ?? []); // refuses malformed entries at start
   return {
     socket: resolve(socket),
@@ -133,6 +166,8 @@ export function parseDaemonArgs(argv: string[]): DaemonConfig | 'help' | 'versio
     iptables: boolFlag('iptables', v.iptables),
     defaultAddressPools: (v['default-address-pool'] ?? []).map(parseAddressPool),
     networkTeardown: Boolean(v['network-teardown']),
+    dns: { servers: v.dns ?? [], search: v['dns-search'] ?? [], options: v['dns-opt'] ?? [] },
+    logDriver,
   };
 }
 
