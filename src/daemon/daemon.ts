@@ -144,6 +144,7 @@ export class Daemon {
       counts: () => ({ images: images.counts().images, ...containerCounts(containers.all()) }),
       runtimes: { runc: { path: 'runc' } },
       defaultRuntime: 'runc',
+      logDriver: cfg.logDriver ?? 'json-file',
       eventListeners: () => events.streamCount,
       diskUsage: new DiskUsage(images, containers, new SizeCache((id) => layout.of(id).upper, events), volumes),
     });

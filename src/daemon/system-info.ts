@@ -55,6 +55,8 @@ export class SystemInfo implements SystemBackend {
     dataRoot: string; debug: () => boolean; counts: () => Counts; runtimes: Record<string, { path: string }>; defaultRuntime: string;
     /** Open `GET /events` streams. */
     eventListeners?: () => number;
+    /** The containers' default log driver (--log-driver): what they show in LogConfig.Type. */
+    logDriver?: string;
     diskUsage?: DiskUsage;
   }) {
     this.id = createHash('sha256').update(hostname() + opts.dataRoot).digest('hex').slice(0, 36)
@@ -110,7 +112,7 @@ export class SystemInfo implements SystemBackend {
       OomKillDisable: cg === '1',
       NGoroutines: 0,
       SystemTime: new Date().toISOString(),
-      LoggingDriver: 'k8s-file',
+      LoggingDriver: this.opts.logDriver ?? 'json-file',
       CgroupDriver: 'cgroupfs',
       CgroupVersion: cg,
       NEventsListener: this.opts.eventListeners?.() ?? 0,

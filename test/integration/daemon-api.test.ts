@@ -63,6 +63,9 @@ test('info has Docker\'s shape and counts', async () => {
   for (const k of ['ID', 'Containers', 'ContainersRunning', 'Images', 'Driver', 'DockerRootDir', 'NCPU', 'MemTotal', 'OperatingSystem', 'ServerVersion', 'Swarm']) assert.ok(k in info, k);
   assert.equal(info.DockerRootDir, d.dataRoot);
   assert.equal(info.Images, 0);
+  // What containers show in LogConfig.Type, and containers outlive berthd.
+  assert.equal(info.LoggingDriver, 'json-file');
+  assert.equal(info.LiveRestoreEnabled, true);
 });
 
 test('the docker CLI talks to berthd: version and info', () => {

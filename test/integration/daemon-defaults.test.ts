@@ -26,6 +26,7 @@ test('the daemon\'s DNS settings fill a container\'s resolv.conf unless it has i
 test('--log-driver none is the default; a container can still ask for json-file', async () => {
   ok(d.docker(['run', '-d', '--name', 'quiet', 'busybox', 'sh', '-c', 'echo hidden; sleep 30']));
   assert.equal(ok(d.docker(['inspect', '-f', '{{.HostConfig.LogConfig.Type}}', 'quiet'])).trim(), 'none');
+  assert.equal(ok(d.docker(['info', '-f', '{{.LoggingDriver}}'])).trim(), 'none');
   assert.match(d.docker(['logs', 'quiet']).stderr, /configured logging driver does not support reading/);
   ok(d.docker(['run', '--name', 'loud', '--log-driver', 'json-file', 'busybox', 'echo', 'kept']));
   assert.equal(ok(d.docker(['logs', 'loud'])), 'kept\n');
