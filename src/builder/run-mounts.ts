@@ -2,6 +2,7 @@
 // (instructions/commands_runmount.go: a CSV record of key=value fields; dockerfile2llb's
 // dispatchRunMounts: defaults, targets relative to WORKDIR). Pure: nothing here touches files.
 // Errors are DockerfileErrors, which the caller words with the instruction's line.
+import { ramInBytes } from '../common/units.js';
 import { posix } from 'node:path';
 import { goQuote } from './go-format.js';
 import { DockerfileError } from './parser.js';
@@ -88,14 +89,13 @@ function goUint32(value: string, base: 8 | 10): number | undefined {
   return n <= 0xffffffff ? n : undefined;
 }
 
-/** go-units RAMInBytes: `64m`, `1.5GiB`, `4096` (binary multiples). */
-export function ramInBytes(value: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$/.exec(value);
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  if (Number.isNaN(n)) return undefined;
-  const exp = m[2] ? 'kmgtp'.indexOf(m[2].toLowerCase()) + 1 : 0;
-  return Math.trunc(n * 1024 ** exp);
+/** go-units RAMInBytes, or undefined for what it refuses. */
+function sizeInBytes(value: string): number | undefined {
+  try {
+    return ramInBytes(value);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -150,7 +150,7 @@ export function parseRunMount(raw: string, expand?: (word: string) => string): R
         break;
       case 'size': {
         if (m.type !== 'tmpfs') fail(`unexpected key '${key}' for mount type '${m.type}'`);
-        const n = ramInBytes(value);
+        const n = sizeInBytes(value);
         if (n === undefined) fail(`invalid value for ${key}: ${value}`);
         m.size = n;
         break;

@@ -1,5 +1,6 @@
 // The local driver's options (moby volume/local/local_unix.go): `type`, `device` and `o` as for
 // mount(8), and `size` (a quota, which berth, like dockerd without XFS project quotas, refuses).
+import { ramInBytes } from '../common/units.js';
 import { invalidParameter } from '../common/errors.js';
 
 const VALID_OPTS = new Set(['type', 'o', 'device', 'size']);
@@ -36,15 +37,7 @@ export function mountSpecOf(opts: Record<string, string> | null | undefined): Mo
   return { type: opts.type ?? '', device: opts.device ?? '', o: opts.o ?? '' };
 }
 
-/** go-units RAMInBytes: `1g`, `100m`, `512k`, `1.5GiB`; `invalid size: 'x'` otherwise. */
-export function ramInBytes(size: string): number {
-  const m = /^(\d+(?:\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$/.exec(size);
-  if (!m) throw invalidParameter(`invalid size: '${size}'`);
-  const n = Number.parseFloat(m[1]!);
-  if (!Number.isFinite(n)) throw invalidParameter(`invalid size: '${size}'`);
-  const mult = { k: 1 << 10, m: 1 << 20, g: 1 << 30, t: 2 ** 40, p: 2 ** 50 }[(m[2] ?? '').toLowerCase()] ?? 1;
-  return Math.trunc(n * mult);
-}
+export { ramInBytes } from '../common/units.js';
 
 /** The `o` string with any `password=` value masked, for error messages (as moby does). */
 export function maskPassword(text: string, o: string): string {

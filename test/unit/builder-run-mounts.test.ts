@@ -12,8 +12,9 @@ import { parseInstruction, parseStages } from '../../src/builder/instructions.js
 import { neededStages } from '../../src/builder/builder.js';
 import { ShellLex } from '../../src/builder/shell-lex.js';
 import {
-  cacheId, checkProvidable, mountFromRef, mountTarget, parseCsvRecord, parseRunMount, ramInBytes, type RunMount,
+  cacheId, checkProvidable, mountFromRef, mountTarget, parseCsvRecord, parseRunMount, type RunMount,
 } from '../../src/builder/run-mounts.js';
+import { ramInBytes } from '../../src/common/units.js';
 import { CacheMountStore } from '../../src/builder/cache-mounts.js';
 
 const mount = (raw: string, vars: Record<string, string> = {}) => parseRunMount(raw, (w) => w.replace(/\$(\w+)/g, (_, n: string) => vars[n] ?? ''))!;
@@ -101,8 +102,8 @@ describe('--mount values', () => {
     assert.equal(ramInBytes('1k'), 1024);
     assert.equal(ramInBytes('1.5GiB'), 1.5 * 2 ** 30);
     assert.equal(ramInBytes('2 mb'), 2 << 20);
-    assert.equal(ramInBytes('1x'), undefined);
-    assert.equal(ramInBytes('-1'), undefined);
+    assert.throws(() => ramInBytes('1x'), /invalid size: '1x'/);
+    assert.throws(() => ramInBytes('-1'), /invalid size: '-1'/);
   });
 });
 
