@@ -38,7 +38,7 @@ import type { Layout } from './paths.js';
 import type { EventLog } from './events.js';
 import { parseSignal, SIGKILL } from './signals.js';
 import { directorySize } from './size.js';
-import { ZERO_TIME, type ContainerRecord, type HealthRecord, type HostConfig } from './types.js';
+import { ZERO_TIME, type ContainerRecord, type HealthRecord, type HostConfig, type Ulimit } from './types.js';
 import { generateName, newContainerId, validateName } from './name.js';
 import { PrefixIndex } from './prefix-index.js';
 import { defaultNetworks, inspectOf } from './views.js';
@@ -59,6 +59,9 @@ export interface RuntimeConfig {
   dns?: { servers: string[]; search: string[]; options: string[] };
   /** berthd's --log-driver: for containers that name none. */
   logDriver?: string;
+  /** berthd's --default-shm-size and --default-ulimit. */
+  defaultShmSize?: number;
+  defaultUlimits?: Ulimit[];
 }
 
 interface Live {
@@ -186,6 +189,8 @@ export class ContainerService {
     if (!user.Image) throw invalidParameter('no image specified');
     const image = this.images.resolveForPlatform(user.Image, opts.platform || undefined);
     const warnings = validateHostConfig(hostConfig);
+    // As dockerd's adaptContainerSettings: the daemon's default is written into the container.
+    if (!hostConfig.ShmSize && this.cfg.defaultShmSize) hostConfig.ShmSize = this.cfg.defaultShmSize;
     validateHealthcheck(user);
     const net = networkChoice(hostConfig.NetworkMode);
     if (!hostConfig.NetworkMode || hostConfig.NetworkMode === 'default') hostConfig.NetworkMode = 'bridge';
@@ -590,7 +595,7 @@ export class ContainerService {
       hostname: rec.Config.Hostname ?? '',
       domainname: rec.Config.Domainname,
       rootfsPath: rootfs,
-      hostConfig: hc,
+      hostConfig: this.withDefaultUlimits(hc),
       networkMode,
       etcFiles: { hosts: p.hosts, hostname: p.hostname, resolvConf: p.resolvConf },
       initPath: init ? this.cfg.initPath : undefined,
@@ -603,6 +608,14 @@ export class ContainerService {
       namespaces,
       shm,
     });
+  }
+
+  /** moby's mergeUlimits: the daemon's --default-ulimit for every name the container does not set. */
+  private withDefaultUlimits(hc: HostConfig): HostConfig {
+    const defaults = this.cfg.defaultUlimits ?? [];
+    if (!defaults.length) return hc;
+    const own = new Set((hc.Ulimits ?? []).map((u) => u.Name));
+    return { ...hc, Ulimits: [...(hc.Ulimits ?? []), ...defaults.filter((u) => !own.has(u.Name))] };
   }
 
   /**

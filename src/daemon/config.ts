@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { invalidParameter } from '../common/errors.js';
 import { InsecureRegistries } from '../distribution/endpoints.js';
+import { ramInBytes } from '../common/units.js';
+import { parseUlimit, type Ulimit } from '../runtime/host-limits.js';
 
 export interface DaemonConfig {
   socket: string;
@@ -35,6 +37,10 @@ export interface DaemonConfig {
   dns: { servers: string[]; search: string[]; options: string[] };
   /** --log-driver: the containers' default. */
   logDriver?: string;
+  /** --default-shm-size: /dev/shm of containers that set no --shm-size. */
+  defaultShmSize?: number;
+  /** --default-ulimit: ulimits of containers that do not set the same ones. */
+  defaultUlimits: Ulimit[];
 }
 
 /** [flags, description]; printed sorted by long name, as pflag sorts dockerd's, and aligned. */
@@ -46,6 +52,8 @@ const OPTIONS: Array<[string, string]> = [
   ['    --data-root string', 'Root directory of persistent berth state (default "/var/lib/berth")'],
   ['    --default-address-pool pool-options', 'Default address pools for node specific local networks'],
   ['-D, --debug', 'Enable debug mode'],
+  ['    --default-shm-size bytes', 'Default shm size for containers (default 64MiB)'],
+  ['    --default-ulimit ulimit', 'Default ulimits for containers (default [])'],
   ['    --dns list', 'DNS server to use'],
   ['    --dns-opt list', 'DNS options to use'],
   ['    --dns-search list', 'DNS search domains to use'],
@@ -111,6 +119,8 @@ export function parseDaemonArgs(argv: string[]): DaemonConfig | 'help' | 'versio
         'default-address-pool': { type: 'string', multiple: true },
         'network-teardown': { type: 'boolean' },
         dns: { type: 'string', multiple: true },
+        'default-shm-size': { type: 'string' },
+        'default-ulimit': { type: 'string', multiple: true },
         'dns-opt': { type: 'string', multiple: true },
         'dns-search': { type: 'string', multiple: true },
         'live-restore': { type: 'boolean' },
@@ -168,6 +178,8 @@ export function parseDaemonArgs(argv: string[]): DaemonConfig | 'help' | 'versio
     networkTeardown: Boolean(v['network-teardown']),
     dns: { servers: v.dns ?? [], search: v['dns-search'] ?? [], options: v['dns-opt'] ?? [] },
     logDriver,
+    defaultShmSize: v['default-shm-size'] !== undefined ? ramInBytes(v['default-shm-size']) : undefined,
+    defaultUlimits: (v['default-ulimit'] ?? []).map(parseUlimit),
   };
 }
 

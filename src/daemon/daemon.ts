@@ -91,7 +91,7 @@ export class Daemon {
     const containers = new ContainerService(layout, images, runc, exits, events, {
       conmon: cfg.conmon, runtime: cfg.runtime, cgroupParent: cfg.cgroupParent, initPath: cfg.initPath,
       logMaxSize: logDefaults.maxSize, logMaxFiles: logDefaults.maxFiles, seccomp: cfg.seccomp, hostResolvConf,
-      dns: cfg.dns, logDriver: cfg.logDriver,
+      dns: cfg.dns, logDriver: cfg.logDriver, defaultShmSize: cfg.defaultShmSize, defaultUlimits: cfg.defaultUlimits,
     });
     this.containers = containers;
     images.setUsage(containers);

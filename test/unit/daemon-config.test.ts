@@ -27,3 +27,11 @@ test('--live-restore and --storage-driver overlay2 are accepted; other drivers a
   assert.throws(() => parse(['--storage-driver', 'btrfs']), /error initializing graphdriver: driver not supported: btrfs/);
   assert.throws(() => parse(['--log-driver', 'syslog']), /logging driver "syslog" is not supported by berth/);
 });
+
+test('--default-shm-size and --default-ulimit are parsed as docker run\'s --shm-size and --ulimit', () => {
+  const c = parse(['--default-shm-size', '32m', '--default-ulimit', 'nofile=1000:2000', '--default-ulimit', 'nproc=512']);
+  assert.equal(c.defaultShmSize, 32 << 20);
+  assert.deepEqual(c.defaultUlimits, [{ Name: 'nofile', Soft: 1000, Hard: 2000 }, { Name: 'nproc', Soft: 512, Hard: 512 }]);
+  assert.throws(() => parse(['--default-shm-size', 'lots']), /invalid size: 'lots'/);
+  assert.throws(() => parse(['--default-ulimit', 'bogus=1']), /invalid ulimit type: bogus/);
+});
