@@ -1,13 +1,12 @@
 // compose events / stats / volumes: the project's slice of `berth events`, `berth stats` and
 // `berth volume ls`, selected by compose's project label and printed as docker compose v2 does.
-import { getTimestamp } from '../../common/filters.js';
 import { ComposeError } from '../../compose/errors.js';
 import { LABEL } from '../../compose/labels.js';
 import { LIST_FORMAT_USAGE, type Command } from '../command.js';
 import { StatusError } from '../context.js';
 import { formatList } from '../format.js';
 import { goJson } from '../template/index.js';
-import { eachLine, wireTimeNano } from './events.js';
+import { eachLine, eventStamp, wireTimeNano } from './events.js';
 import { runStats } from './stats.js';
 import { VOLUME_HEADERS, volumeFormat, volumeRow, type VolumeSummary } from './volume.js';
 import { projectOrName } from './compose-project.js';
@@ -89,15 +88,7 @@ const eventsCmd: Command = {
   ],
   async run(ctx, o, services) {
     const project = projectOrName(ctx, o);
-    const now = new Date();
-    const stamp = (v: string | undefined) => {
-      if (!v) return undefined;
-      try {
-        return getTimestamp(v, now);
-      } catch (e) {
-        throw new StatusError((e as Error).message, 1);
-      }
-    };
+    const stamp = eventStamp(new Date());
     const res = await ctx.client.request('GET', '/events', {
       query: { since: stamp(o.since), until: stamp(o.until), filters: JSON.stringify({ label: { [`${LABEL.project}=${project.name}`]: true } }) },
     });

@@ -108,15 +108,7 @@ export const eventsCmd: SpecCommand = {
   },
   async run(ctx, o) {
     const tmpl = eventTemplate(o.format ?? '');
-    const now = new Date();
-    const stamp = (v: string | undefined) => {
-      if (!v) return undefined;
-      try {
-        return getTimestamp(v, now);
-      } catch (e) {
-        throw new StatusError((e as Error).message, 1);
-      }
-    };
+    const stamp = eventStamp(new Date());
     let filters = new Filters();
     for (const v of o.filter ?? []) filters = parseFilterFlag(v, filters);
     const res = await ctx.client.request('GET', '/events', {
@@ -133,6 +125,18 @@ async function printEvents(ctx: CliContext, res: AsyncIterable<unknown>, tmpl: T
     const ns = wireTimeNano(line);
     ctx.out.write(tmpl ? tmpl.execute(eventMessage(w, ns)) + '\n' : prettyEvent(w, ns));
   });
+}
+
+/** --since/--until as the events API takes them (getTimestamp), relative to `now`; exit 1 on a bad value. */
+export function eventStamp(now: Date): (v: string | undefined) => string | undefined {
+  return (v) => {
+    if (!v) return undefined;
+    try {
+      return getTimestamp(v, now);
+    } catch (e) {
+      throw new StatusError((e as Error).message, 1);
+    }
+  };
 }
 
 /** Calls `f` with each line of a JSON-lines stream (the last one may be empty), as it arrives. */
