@@ -1188,10 +1188,14 @@ export class ContainerService {
     });
   }
 
-  /** `<parent>/<id>`, the parent being `--cgroup-parent` of the container or else of the daemon (cgroupfs form). */
+  /**
+   * `<parent>/<id>`, the parent being `--cgroup-parent` of the container or else of the daemon
+   * (cgroupfs form). A relative parent is taken from the root: runc would resolve it against its
+   * own cgroup, which is conmon's (`<daemon parent>/conmon`), and nest containers under it.
+   */
   private cgroupsPathOf(rec: ContainerRecord): string {
-    const own = rec.HostConfig.CgroupParent?.replace(/\/+$/, '');
-    return `${own || this.cfg.cgroupParent}/${rec.Id}`;
+    const own = rec.HostConfig.CgroupParent?.replace(/^\/+|\/+$/g, '');
+    return own ? `/${own}/${rec.Id}` : `${this.cfg.cgroupParent}/${rec.Id}`;
   }
 
   /** The running container's process spec, the template for exec sessions. */

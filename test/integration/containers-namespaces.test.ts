@@ -81,6 +81,9 @@ for (const cli of ['docker', 'berth'] as const) {
       try {
         const own = ok(run('run', '--rm', '--cgroupns', 'host', '--cgroup-parent', `/${parent}`, 'busybox', 'cat', '/proc/self/cgroup'));
         assert.match(own, new RegExp(`^\\d+:pids:/${parent}/[0-9a-f]{64}$`, 'm'));
+        // A relative parent starts at the root too (not under runc's own cgroup, conmon's).
+        const relative = ok(run('run', '--rm', '--cgroupns', 'host', '--cgroup-parent', parent, 'busybox', 'cat', '/proc/self/cgroup'));
+        assert.match(relative, new RegExp(`^\\d+:pids:/${parent}/[0-9a-f]{64}$`, 'm'));
       } finally {
         // Like dockerd, berthd leaves a parent it did not make its own for the next container; the
         // leaf goes when the --rm removal ends, just after the CLI returns.
