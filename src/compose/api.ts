@@ -99,13 +99,8 @@ export class ComposeApi {
     return this.client.get<ResourceSummary[]>('/networks', { filters: JSON.stringify({ label: [`${LABEL.project}=${project}`] }) });
   }
 
-  async networkExists(name: string): Promise<ResourceSummary | null> {
-    try {
-      return await this.client.get<ResourceSummary>(`/networks/${enc(name)}`);
-    } catch (e) {
-      if (isNotFound(e)) return null;
-      throw e;
-    }
+  networkExists(name: string): Promise<ResourceSummary | null> {
+    return this.getOrNull<ResourceSummary>(`/networks/${enc(name)}`);
   }
 
   createNetwork(body: unknown) { return this.client.json<{ Id: string }>('POST', '/networks/create', { body }); }
@@ -116,21 +111,21 @@ export class ComposeApi {
       .then((r) => r.Volumes ?? []);
   }
 
-  async volumeExists(name: string): Promise<ResourceSummary | null> {
-    try {
-      return await this.client.get<ResourceSummary>(`/volumes/${enc(name)}`);
-    } catch (e) {
-      if (isNotFound(e)) return null;
-      throw e;
-    }
+  volumeExists(name: string): Promise<ResourceSummary | null> {
+    return this.getOrNull<ResourceSummary>(`/volumes/${enc(name)}`);
   }
 
   createVolume(body: unknown) { return this.client.json<ResourceSummary>('POST', '/volumes/create', { body }); }
   removeVolume(name: string) { return this.ok('DELETE', `/volumes/${enc(name)}`); }
 
   async imageId(ref: string): Promise<string | null> {
+    return (await this.getOrNull<{ Id: string }>(`/images/${enc(ref)}/json`))?.Id ?? null;
+  }
+
+  /** GET of one object; null when the daemon says it does not exist. */
+  private async getOrNull<T>(path: string): Promise<T | null> {
     try {
-      return (await this.client.get<{ Id: string }>(`/images/${enc(ref)}/json`)).Id;
+      return await this.client.get<T>(path);
     } catch (e) {
       if (isNotFound(e)) return null;
       throw e;
