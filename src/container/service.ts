@@ -388,19 +388,20 @@ export class ContainerService {
     const ns = rec.NetworkSettings;
     if (!this.networks || !ns || networkChoice(rec.HostConfig.NetworkMode).kind !== 'private') return false;
     const hc = rec.HostConfig;
+    const dns = this.dnsOf(hc);
     const state = await this.networks.prepare({
       containerId: rec.Id, name: rec.Name.slice(1), hostname: rec.Config.Hostname ?? '', pid: 0,
       endpoints: ns.requested, portBindings: hc.PortBindings ?? null, publishAll: Boolean(hc.PublishAllPorts),
       exposedPorts: Object.keys(rec.Config.ExposedPorts ?? {}), links: hc.Links ?? [],
-      dns: this.dnsOf(hc).dns, dnsOptions: this.dnsOf(hc).dnsOptions,
+      dns: dns.dns, dnsOptions: dns.dnsOptions,
     });
     rec.NetworkSettings = { ...state, requested: ns.requested };
     const p = this.layout.of(rec.Id);
     const extra = [...(hc.ExtraHosts ?? []), ...state.extraHosts.map((e) => `${e.names.join(' ')}:${e.ip}`)];
     await writeFile(p.hosts, hostsFile({ hostname: rec.Config.Hostname ?? '', domainname: rec.Config.Domainname ?? '', extraHosts: extra, ips: state.ips, networkMode: 'bridge', hostGateway: this.networks.hostGateway() }));
     await writeFile(p.resolvConf, state.nameserver
-      ? embeddedResolvConf(this.cfg.hostResolvConf, this.dnsOf(hc))
-      : resolvConf(this.cfg.hostResolvConf, { ...this.dnsOf(hc), networkMode: 'bridge' }));
+      ? embeddedResolvConf(this.cfg.hostResolvConf, dns)
+      : resolvConf(this.cfg.hostResolvConf, { ...dns, networkMode: 'bridge' }));
     return true;
   }
 
